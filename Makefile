@@ -1,0 +1,34 @@
+# statusphere — `make run` runs the app, `make test` runs every test.
+GO ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: run build test deps lint generate check-generated bench
+
+run:
+	$(GO) run ./cmd/statusphere serve
+
+build:
+	$(GO) build -o statusphere ./cmd/statusphere
+
+# deps installs what the tests need (Debian packages, the pinned PDS + PLC).
+deps:
+	@scripts/install-debs.sh
+	@scripts/install-atnet.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needs to run on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+generate:
+	$(GO) generate ./...
+
+# check-generated fails when the committed generated code is not fresh.
+check-generated: generate
+	@git diff --exit-code -- internal/gen || { echo "generated code is stale: run make generate and commit"; exit 1; }
+
+test: deps lint check-generated
+	$(GO) test -race -timeout 20m ./...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,72 @@
+// start.mjs starts the official PLC directory and PDS (from @atproto/dev-env)
+// on 127.0.0.1 and writes their addresses as JSON to the file named by argv[2].
+// It stops when stdin closes (its parent died) or on SIGTERM/SIGINT.
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import net from 'node:net'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+// dev-env calls listen(port) without a host, which binds every interface.
+// Bind loopback only: a listen call that names no host gets 127.0.0.1.
+const origListen = net.Server.prototype.listen
+net.Server.prototype.listen = function (...args) {
+  if (typeof args[0] === 'number' && typeof args[1] !== 'string') {
+    args.splice(1, 0, '127.0.0.1')
+  } else if (args[0] && typeof args[0] === 'object' && !args[0].host && args[0].port !== undefined) {
+    args[0] = { ...args[0], host: '127.0.0.1' }
+  }
+  return origListen.apply(this, args)
+}
+
+const out = process.argv[2]
+const hostname = process.env.ATNET_PDS_HOSTNAME || 'pds.test'
+if (!out) {
+  console.error('usage: node start.mjs <out.json>')
+  process.exit(2)
+}
+
+// The packages live in the install folder (ATNET_DIR), not beside this file.
+const installDir = process.env.ATNET_DIR
+if (!installDir) {
+  console.error('start.mjs: ATNET_DIR (the folder holding node_modules) is not set')
+  process.exit(2)
+}
+const requireFrom = createRequire(path.join(installDir, 'package.json'))
+const { TestNetworkNoAppView } = await import(pathToFileURL(requireFrom.resolve('@atproto/dev-env')).href)
+const started = Date.now()
+const network = await TestNetworkNoAppView.create({
+  pds: { hostname, serviceHandleDomains: ['.test'] },
+})
+
+const info = {
+  pdsUrl: `http://127.0.0.1:${network.pds.port}`,
+  pdsPort: network.pds.port,
+  pdsHostname: hostname,
+  plcUrl: `http://127.0.0.1:${network.plc.port}`,
+  adminPassword: network.pds.ctx.cfg.service.devMode ? 'admin-pass' : '',
+  startMillis: Date.now() - started,
+}
+fs.writeFileSync(out + '.tmp', JSON.stringify(info, null, 2))
+fs.renameSync(out + '.tmp', out)
+console.log(`atnet: PDS ${info.pdsUrl} (https://${hostname}), PLC ${info.plcUrl}, up in ${info.startMillis} ms`)
+
+let closing = false
+async function shutdown(why) {
+  if (closing) return
+  closing = true
+  console.log(`atnet: stopping (${why})`)
+  const timer = setTimeout(() => process.exit(1), 5000)
+  timer.unref()
+  try {
+    await network.close()
+  } catch (err) {
+    console.error('atnet: close:', err)
+  }
+  process.exit(0)
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'))
+process.on('SIGINT', () => shutdown('SIGINT'))
+process.stdin.on('end', () => shutdown('stdin closed'))
+process.stdin.on('error', () => shutdown('stdin error'))
+process.stdin.resume()
