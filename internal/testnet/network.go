@@ -192,7 +192,7 @@ func (n *Network) PublicURL() string { return "https://" + n.PDSHost }
 // https://pds.test through the TLS proxy.
 func (n *Network) ChromiumFlags() map[string]any {
 	return map[string]any{
-		"host-resolver-rules":      fmt.Sprintf("MAP %s:443 %s", n.PDSHost, n.ProxyAddr),
+		"host-resolver-rules":       fmt.Sprintf("MAP %s:443 %s", n.PDSHost, n.ProxyAddr),
 		"ignore-certificate-errors": true,
 	}
 }
