@@ -53,12 +53,22 @@ func (n *Network) SignIn(ctx context.Context, authorizeURL string, acct *Account
 
 	// 2. Sign in with the password.
 	signIn := map[string]any{"locale": "en", "username": acct.Handle.String(), "password": acct.Password, "remember": false}
-	if _, err := browserish(ctx, c, http.MethodPost, origin+"/@atproto/oauth-provider/~api/sign-in", signIn, api, http.StatusOK); err != nil {
+	body, err := browserish(ctx, c, http.MethodPost, origin+"/@atproto/oauth-provider/~api/sign-in", signIn, api, http.StatusOK)
+	if err != nil {
 		return nil, fmt.Errorf("sign-in: %w", err)
 	}
+	// Without "remember me" the sign-in holds for this request only, proven
+	// by an ephemeral token, as the real page does.
+	var signedIn struct {
+		EphemeralToken string `json:"ephemeralToken"`
+	}
+	if err := json.Unmarshal(body, &signedIn); err != nil || signedIn.EphemeralToken == "" {
+		return nil, fmt.Errorf("sign-in: answer without ephemeralToken: %.300s", body)
+	}
+	api["authorization"] = "Bearer " + signedIn.EphemeralToken
 
 	// 3. Consent; the answer names the redirect URL.
-	body, err := browserish(ctx, c, http.MethodPost, origin+"/@atproto/oauth-provider/~api/consent", map[string]any{"sub": acct.DID.String(), "did": acct.DID.String()}, api, http.StatusOK)
+	body, err = browserish(ctx, c, http.MethodPost, origin+"/@atproto/oauth-provider/~api/consent", map[string]any{"did": acct.DID.String()}, api, http.StatusOK)
 	if err != nil {
 		return nil, fmt.Errorf("sign-in: consent: %w", err)
 	}

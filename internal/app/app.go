@@ -1,0 +1,155 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/bluesky-social/indigo/util/ssrf"
+
+	"github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/config"
+	"github.com/statusphere/statusphere/internal/identity"
+	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/oauth"
+	"github.com/statusphere/statusphere/internal/pds"
+	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/web"
+)
+
+// userAgent is sent with every outbound request.
+const userAgent = "statusphere-go (+https://github.com/statusphere/statusphere)"
+
+// Option changes how [New] builds the app; production uses none.
+type Option func(*options)
+
+type options struct {
+	httpClient    *http.Client
+	localSuffixes []string
+	listener      net.Listener
+}
+
+// WithHTTPClient replaces the SSRF-safe client used for identity, OAuth and
+// PDS calls (tests pass one that reaches the local network).
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpClient = c } }
+
+// WithLocalHandleSuffixes resolves handles with these suffixes over HTTPS
+// only, never DNS (".test" on the local network).
+func WithLocalHandleSuffixes(s ...string) Option { return func(o *options) { o.localSuffixes = s } }
+
+// WithListener serves on ln instead of listening on the configured address.
+func WithListener(ln net.Listener) Option { return func(o *options) { o.listener = ln } }
+
+// App is a built, not yet running, statusphere process.
+type App struct {
+	cfg      config.Config
+	log      *slog.Logger
+	Store    *store.Store
+	OAuth    *oauth.Client
+	Identity *identity.Resolver
+	Web      *web.Server
+	ln       net.Listener
+}
+
+// New builds the app: it opens (and migrates) the database, and listens.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	o := options{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.httpClient == nil {
+		o.httpClient = &http.Client{Timeout: 15 * time.Second, Transport: ssrf.PublicOnlyTransport()}
+	}
+	ln := o.listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
+	}
+	a, err := build(ctx, cfg, log, o, ln)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, ln net.Listener) (*App, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	cat, err := lexicon.Load(statusphere.Lexicons)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("load lexicons: %w", err)
+	}
+	dir := identity.NewDirectory(identity.Config{
+		PLCURL: cfg.PLCURL, HTTPClient: o.httpClient, LocalHandleSuffixes: o.localSuffixes, UserAgent: userAgent,
+	})
+	resolver := identity.NewResolver(dir, st, log.With("component", "identity"))
+	oc, err := oauth.New(oauth.Config{
+		PublicURL: cfg.PublicURL, LocalAddr: ln.Addr().String(), PrivateKey: cfg.OAuthKey,
+		HTTPClient: o.httpClient, Directory: dir, UserAgent: userAgent,
+	}, st, log.With("component", "oauth"))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	ws, err := web.New(web.Deps{
+		Store: st, Auth: oc, OAuth: oc, PDS: pds.New(o.httpClient), Identities: resolver, Lexicons: cat,
+		Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &App{cfg: cfg, log: log, Store: st, OAuth: oc, Identity: resolver, Web: ws, ln: ln}, nil
+}
+
+// URL is where the app is reachable (http://127.0.0.1:port in development).
+func (a *App) URL() string {
+	if a.cfg.PublicURL != "" {
+		return a.cfg.PublicURL
+	}
+	return "http://" + a.ln.Addr().String()
+}
+
+// Run serves until ctx ends, then shuts down gracefully and closes the store.
+func (a *App) Run(ctx context.Context) error {
+	defer a.Store.Close()
+	srv := &http.Server{
+		Handler:           a.Web,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go a.OAuth.PruneAuthRequests(bg, 10*time.Minute)
+	go a.Identity.Run(bg, 5*time.Second)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(a.ln) }()
+	a.log.Info("statusphere serving", "url", a.URL(), "database", a.Store.Dialect(), "oauth_confidential", a.OAuth.IsConfidential())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}

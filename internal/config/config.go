@@ -1,0 +1,135 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the statusphere binary.
+type Config struct {
+	Addr          string        // listen address of the web server
+	DatabaseURL   string        // SQLite path or postgres:// URL
+	PublicURL     string        // https URL the app is served at; empty: loopback dev client
+	OAuthKey      string        // confidential client: P-256 private key, multibase
+	PLCURL        string        // PLC directory
+	Ingest        bool          // serve: run the ingester in-process
+	Source        string        // "relay" or "jetstream"
+	RelayURL      string        // subscribeRepos host (wss://…)
+	JetstreamURL  string        // Jetstream subscribe URL (wss://…/subscribe)
+	LogFormat     string        // "text" or "json"
+	LogLevel      slog.Level    // debug, info, warn, error
+	SessionMaxAge time.Duration // how long a login lasts
+}
+
+
+// Parse reads the settings of one subcommand from args and the environment.
+// A setting given neither way keeps its default.
+func Parse(name string, args []string, getenv func(string) string) (Config, error) {
+	c := Config{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	str := func(p *string, flagName, env, def, usage string) {
+		if v := getenv(env); v != "" {
+			def = v
+		}
+		fs.StringVar(p, flagName, def, usage+" (env "+env+")")
+	}
+	dbDefault := "statusphere.db"
+	if v := getenv("DATABASE_URL"); v != "" {
+		dbDefault = v
+	}
+	str(&c.Addr, "addr", "STATUSPHERE_ADDR", "127.0.0.1:8080", "listen address")
+	str(&c.DatabaseURL, "database-url", "STATUSPHERE_DATABASE_URL", dbDefault, "SQLite file path or postgres:// URL; DATABASE_URL also works")
+	str(&c.PublicURL, "public-url", "STATUSPHERE_PUBLIC_URL", "", "public https URL of the app; empty runs a loopback OAuth client for development")
+	str(&c.OAuthKey, "oauth-private-key", "STATUSPHERE_OAUTH_PRIVATE_KEY", "", "P-256 private key (multibase) of the confidential OAuth client; required with -public-url")
+	str(&c.PLCURL, "plc-url", "STATUSPHERE_PLC_URL", "https://plc.directory", "PLC directory URL")
+	str(&c.Source, "source", "STATUSPHERE_SOURCE", "relay", "event source: relay (verified firehose) or jetstream")
+	str(&c.RelayURL, "relay-url", "STATUSPHERE_RELAY_URL", "wss://bsky.network", "relay host for com.atproto.sync.subscribeRepos")
+	str(&c.JetstreamURL, "jetstream-url", "STATUSPHERE_JETSTREAM_URL", "wss://jetstream2.us-east.bsky.network/subscribe", "Jetstream subscribe URL")
+	str(&c.LogFormat, "log-format", "STATUSPHERE_LOG_FORMAT", "text", "log format: text or json")
+	var level, maxAge, ingest string
+	str(&level, "log-level", "STATUSPHERE_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	str(&maxAge, "session-max-age", "STATUSPHERE_SESSION_MAX_AGE", "720h", "how long a login lasts")
+	str(&ingest, "ingest", "STATUSPHERE_INGEST", "true", "serve: also run the firehose ingester in this process")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	var errs []error
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		errs = append(errs, fmt.Errorf("log-level (STATUSPHERE_LOG_LEVEL): %q is not debug, info, warn or error", level))
+	}
+	d, err := time.ParseDuration(maxAge)
+	if err != nil || d <= 0 {
+		errs = append(errs, fmt.Errorf("session-max-age (STATUSPHERE_SESSION_MAX_AGE): %q is not a positive duration such as 720h", maxAge))
+	}
+	c.SessionMaxAge = d
+	b, err := strconv.ParseBool(ingest)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("ingest (STATUSPHERE_INGEST): %q is not true or false", ingest))
+	}
+	c.Ingest = b
+	errs = append(errs, c.validate()...)
+	return c, errors.Join(errs...)
+}
+
+// validate checks the settings that Parse stored as given.
+func (c *Config) validate() []error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr (STATUSPHERE_ADDR): %q is not host:port", c.Addr))
+	}
+	if strings.TrimSpace(c.DatabaseURL) == "" {
+		errs = append(errs, errors.New("database-url (STATUSPHERE_DATABASE_URL): empty"))
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, fmt.Errorf("public-url (STATUSPHERE_PUBLIC_URL): %q is not an https URL without a path", c.PublicURL))
+		}
+		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+		if c.OAuthKey == "" {
+			errs = append(errs, errors.New("oauth-private-key (STATUSPHERE_OAUTH_PRIVATE_KEY): required with public-url (generate one with `statusphere keygen`)"))
+		}
+	}
+	if u, err := url.Parse(c.PLCURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("plc-url (STATUSPHERE_PLC_URL): %q is not an http(s) URL", c.PLCURL))
+	}
+	switch c.Source {
+	case "relay", "jetstream":
+	default:
+		errs = append(errs, fmt.Errorf("source (STATUSPHERE_SOURCE): %q is not relay or jetstream", c.Source))
+	}
+	for _, s := range []struct{ name, env, v string }{{"relay-url", "STATUSPHERE_RELAY_URL", c.RelayURL}, {"jetstream-url", "STATUSPHERE_JETSTREAM_URL", c.JetstreamURL}} {
+		if u, err := url.Parse(s.v); err != nil || (u.Scheme != "wss" && u.Scheme != "ws" && u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s (%s): %q is not a ws(s) URL", s.name, s.env, s.v))
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log-format (STATUSPHERE_LOG_FORMAT): %q is not text or json", c.LogFormat))
+	}
+	return errs
+}
+
+// Secure reports whether the app is served over https (cookies get Secure).
+func (c *Config) Secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+// Logger builds the process's logger from LogFormat and LogLevel.
+func (c *Config) Logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

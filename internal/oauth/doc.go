@@ -1,0 +1,13 @@
+// Package oauth signs users in with atproto OAuth (PAR, PKCE, DPoP) through
+// indigo's [oauth.ClientApp], and keeps their sessions in the database.
+//
+// [New] builds a loopback client for development (no public URL) or a
+// confidential client (private_key_jwt with a P-256 key) for production.
+// [Client.WithSession] hands callers an API client for a user's PDS; calls
+// for one session are serialised and always start from the tokens last
+// saved, so two concurrent requests never both refresh the tokens, and a
+// refreshed token is saved (upserted) before anyone else uses the session.
+// Auth requests older than [AuthRequestTTL] are pruned.
+//
+// The package does not render pages or set cookies: that is package web.
+package oauth

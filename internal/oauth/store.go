@@ -1,0 +1,88 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bluesky-social/indigo/atproto/auth/oauth"
+	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	"github.com/statusphere/statusphere/internal/store"
+)
+
+// Store is the part of the database this package uses.
+type Store interface {
+	SaveOAuthSession(ctx context.Context, did syntax.DID, sessionID string, data []byte) error
+	OAuthSession(ctx context.Context, did syntax.DID, sessionID string) ([]byte, error)
+	DeleteOAuthSession(ctx context.Context, did syntax.DID, sessionID string) error
+	SaveAuthRequest(ctx context.Context, state string, data []byte, createdAt time.Time) error
+	AuthRequest(ctx context.Context, state string) ([]byte, error)
+	DeleteAuthRequest(ctx context.Context, state string) error
+	PruneAuthRequests(ctx context.Context, olderThan time.Time) (int64, error)
+}
+
+// ErrSessionNotFound means the OAuth session is gone (logged out or never was).
+var ErrSessionNotFound = errors.New("oauth: session not found")
+
+// authStore adapts [Store] to indigo's [oauth.ClientAuthStore]: it keeps
+// indigo's session and auth-request structs as JSON.
+type authStore struct{ db Store }
+
+var _ oauth.ClientAuthStore = authStore{}
+
+func (s authStore) GetSession(ctx context.Context, did syntax.DID, sessionID string) (*oauth.ClientSessionData, error) {
+	b, err := s.db.OAuthSession(ctx, did, sessionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrSessionNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("oauth: load session: %w", err)
+	}
+	var sd oauth.ClientSessionData
+	if err := json.Unmarshal(b, &sd); err != nil {
+		return nil, fmt.Errorf("oauth: decode session: %w", err)
+	}
+	return &sd, nil
+}
+
+func (s authStore) SaveSession(ctx context.Context, sd oauth.ClientSessionData) error {
+	b, err := json.Marshal(sd)
+	if err != nil {
+		return fmt.Errorf("oauth: encode session: %w", err)
+	}
+	return s.db.SaveOAuthSession(ctx, sd.AccountDID, sd.SessionID, b)
+}
+
+func (s authStore) DeleteSession(ctx context.Context, did syntax.DID, sessionID string) error {
+	return s.db.DeleteOAuthSession(ctx, did, sessionID)
+}
+
+func (s authStore) GetAuthRequestInfo(ctx context.Context, state string) (*oauth.AuthRequestData, error) {
+	b, err := s.db.AuthRequest(ctx, state)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("oauth: unknown or expired login attempt")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("oauth: load auth request: %w", err)
+	}
+	var info oauth.AuthRequestData
+	if err := json.Unmarshal(b, &info); err != nil {
+		return nil, fmt.Errorf("oauth: decode auth request: %w", err)
+	}
+	return &info, nil
+}
+
+func (s authStore) SaveAuthRequestInfo(ctx context.Context, info oauth.AuthRequestData) error {
+	b, err := json.Marshal(info)
+	if err != nil {
+		return fmt.Errorf("oauth: encode auth request: %w", err)
+	}
+	return s.db.SaveAuthRequest(ctx, info.State, b, time.Now().UTC())
+}
+
+func (s authStore) DeleteAuthRequestInfo(ctx context.Context, state string) error {
+	return s.db.DeleteAuthRequest(ctx, state)
+}

@@ -1,0 +1,111 @@
+package pds
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/bluesky-social/indigo/atproto/atclient"
+	"github.com/bluesky-social/indigo/atproto/syntax"
+)
+
+// ErrNotFound means the record does not exist.
+var ErrNotFound = errors.New("pds: record not found")
+
+// Client calls PDSes.
+type Client struct {
+	http *http.Client
+
+	mu    sync.Mutex
+	clock *syntax.TIDClock
+}
+
+// New returns a client that makes unauthenticated calls with httpClient.
+func New(httpClient *http.Client) *Client {
+	clock := syntax.NewTIDClock(uint(time.Now().UnixNano() % 1024))
+	return &Client{http: httpClient, clock: clock}
+}
+
+// NextTID returns a fresh record key, increasing within this process.
+func (c *Client) NextTID() syntax.TID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.clock.Next()
+}
+
+// Record is a record and its address as getRecord returns it.
+type Record struct {
+	URI   syntax.ATURI    `json:"uri"`
+	CID   string          `json:"cid"`
+	Value json.RawMessage `json:"value"`
+}
+
+// GetRecord reads a public record from the PDS at host (no auth).
+func (c *Client) GetRecord(ctx context.Context, host string, repo syntax.DID, collection syntax.NSID, rkey syntax.RecordKey) (Record, error) {
+	api := atclient.NewAPIClient(host)
+	api.Client = c.http
+	var rec Record
+	params := map[string]any{"repo": repo.String(), "collection": collection.String(), "rkey": rkey.String()}
+	err := api.Get(ctx, "com.atproto.repo.getRecord", params, &rec)
+	var ae *atclient.APIError
+	if errors.As(err, &ae) && (ae.Name == "RecordNotFound" || ae.StatusCode == http.StatusNotFound) {
+		return Record{}, fmt.Errorf("get %s/%s/%s: %w", repo, collection, rkey, ErrNotFound)
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("pds: get %s/%s/%s from %s: %w", repo, collection, rkey, host, err)
+	}
+	return rec, nil
+}
+
+// DisplayName returns the displayName of the account's
+// app.bsky.actor.profile/self record, or "" when it has none.
+func (c *Client) DisplayName(ctx context.Context, host string, did syntax.DID) (string, error) {
+	rec, err := c.GetRecord(ctx, host, did, "app.bsky.actor.profile", "self")
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var p struct {
+		DisplayName string `json:"displayName"`
+	}
+	if err := json.Unmarshal(rec.Value, &p); err != nil {
+		return "", fmt.Errorf("pds: decode profile of %s: %w", did, err)
+	}
+	return p.DisplayName, nil
+}
+
+// Written names a record the PDS accepted.
+type Written struct {
+	URI syntax.ATURI
+	CID string
+}
+
+// CreateRecord writes record at collection/rkey in the session's repo with
+// com.atproto.repo.createRecord. The record is sent as given: every field
+// it holds reaches the PDS.
+func CreateRecord(ctx context.Context, api *atclient.APIClient, repo syntax.DID, collection syntax.NSID, rkey syntax.RecordKey, record map[string]any) (Written, error) {
+	body := map[string]any{
+		"repo":       repo.String(),
+		"collection": collection.String(),
+		"rkey":       rkey.String(),
+		"record":     record,
+	}
+	var out struct {
+		URI string `json:"uri"`
+		CID string `json:"cid"`
+	}
+	if err := api.Post(ctx, "com.atproto.repo.createRecord", body, &out); err != nil {
+		return Written{}, fmt.Errorf("pds: create %s/%s: %w", collection, rkey, err)
+	}
+	uri, err := syntax.ParseATURI(out.URI)
+	if err != nil {
+		return Written{}, fmt.Errorf("pds: create %s/%s: PDS answered a bad URI %q: %w", collection, rkey, out.URI, err)
+	}
+	return Written{URI: uri, CID: out.CID}, nil
+}

@@ -1,0 +1,102 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	"github.com/statusphere/statusphere/internal/store"
+)
+
+// statusOptions are the emoji offered on the home page (from the tutorial).
+var statusOptions = []string{
+	"👍", "👎", "💙", "🥹", "😧", "😤", "🙃", "😉", "😎", "🤓", "🤨", "🥳", "😭",
+	"🤯", "🫡", "💀", "✊", "🤘", "👀", "🧠", "👩‍💻", "🧑‍💻", "🥷", "🧌", "🦋", "🚀",
+}
+
+// timelineSize is how many statuses the home page shows.
+const timelineSize = 20
+
+// homePage is the data of templates/home.html.
+type homePage struct {
+	User     *userView
+	Error    string
+	Handle   string
+	Options  []string
+	Mine     string
+	Timeline []statusView
+}
+
+type userView struct {
+	DID         syntax.DID
+	DisplayName string
+}
+
+// statusView is one timeline line, in the page and in JSON for app.js.
+type statusView struct {
+	URI        string `json:"uri"`
+	Status     string `json:"status"`
+	Author     string `json:"author"`
+	ProfileURL string `json:"profileUrl"`
+	Date       string `json:"date"`
+	Today      bool   `json:"today"`
+}
+
+// home serves GET /.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	s.renderHome(w, r, http.StatusOK, homePage{})
+}
+
+// renderHome fills in the timeline and the user, then renders the page.
+func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, page homePage) {
+	ctx := r.Context()
+	ws, ok, err := s.currentSession(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if ok {
+		page.User = &userView{DID: ws.DID, DisplayName: s.displayName(ctx, ws.DID)}
+		mine, err := s.Store.LatestStatus(ctx, ws.DID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.serverError(w, r, err)
+			return
+		}
+		page.Mine = mine.Status
+	}
+	entries, err := s.Store.Timeline(ctx, timelineSize, time.Time{})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	now := time.Now()
+	for _, e := range entries {
+		page.Timeline = append(page.Timeline, newStatusView(e.Status, e.Handle, now))
+	}
+	page.Options = statusOptions
+	s.render(w, r, status, "home", page)
+}
+
+// newStatusView describes st by its author's handle, or DID when unknown.
+func newStatusView(st store.Status, handle string, now time.Time) statusView {
+	author := handle
+	if author == "" {
+		author = st.AuthorDID.String()
+	}
+	return statusView{
+		URI:        st.URI.String(),
+		Status:     st.Status,
+		Author:     author,
+		ProfileURL: "https://bsky.app/profile/" + st.AuthorDID.String(),
+		Date:       dateOf(st.CreatedAt),
+		Today:      sameDay(st.CreatedAt, now),
+	}
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.UTC().Date()
+	by, bm, bd := b.UTC().Date()
+	return ay == by && am == bm && ad == bd
+}

@@ -1,0 +1,38 @@
+package web
+
+import (
+	"net/http"
+)
+
+// maxBody bounds every request body.
+const maxBody = 64 << 10
+
+// routes is the one route table.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("GET /oauth/callback", s.oauthCallback)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("POST /status", s.postStatus)
+	mux.HandleFunc("GET /oauth-client-metadata.json", s.clientMetadata)
+	mux.HandleFunc("GET /oauth/jwks.json", s.jwks)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", s.views.static))
+	for pattern, h := range s.Extra {
+		mux.Handle(pattern, h)
+	}
+
+	csrf := http.NewCrossOriginProtection()
+	return limitBody(csrf.Handler(mux))
+}
+
+// limitBody caps request bodies at maxBody.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		next.ServeHTTP(w, r)
+	})
+}

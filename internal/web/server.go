@@ -1,0 +1,94 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/bluesky-social/indigo/atproto/atclient"
+	"github.com/bluesky-social/indigo/atproto/identity"
+	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	"github.com/statusphere/statusphere/internal/oauth"
+	"github.com/statusphere/statusphere/internal/pds"
+	"github.com/statusphere/statusphere/internal/store"
+)
+
+// Store is the part of the database the web layer uses.
+type Store interface {
+	Timeline(ctx context.Context, limit int, before time.Time) ([]store.TimelineEntry, error)
+	LatestStatus(ctx context.Context, author syntax.DID) (store.Status, error)
+	UpsertStatus(ctx context.Context, st store.Status) error
+	Identity(ctx context.Context, did syntax.DID) (store.Identity, error)
+	CreateWebSession(ctx context.Context, ws store.WebSession) error
+	WebSession(ctx context.Context, id string, now time.Time) (store.WebSession, error)
+	DeleteWebSession(ctx context.Context, id string) error
+}
+
+// Auth is the OAuth client.
+type Auth interface {
+	StartLogin(ctx context.Context, identifier string) (string, error)
+	FinishLogin(ctx context.Context, query url.Values) (syntax.DID, string, error)
+	Logout(ctx context.Context, did syntax.DID, sessionID string) error
+	WithSession(ctx context.Context, did syntax.DID, sessionID string, fn func(api *atclient.APIClient, host string) error) error
+}
+
+// Identities refreshes and looks up identities.
+type Identities interface {
+	Refresh(ctx context.Context, did syntax.DID) (store.Identity, error)
+	Directory() identity.Directory
+}
+
+// Validator validates records against the app's lexicons.
+type Validator interface {
+	ValidateRecord(nsid syntax.NSID, rec map[string]any) error
+}
+
+// Deps is everything the web layer needs.
+type Deps struct {
+	Store      Store
+	Auth       Auth
+	OAuth      *oauth.Client // client metadata and JWKS (may be nil in tests that do not serve them)
+	PDS        *pds.Client
+	Identities Identities
+	Lexicons   Validator
+	Log        *slog.Logger
+	// Secure marks cookies Secure (the app is served over https).
+	Secure bool
+	// SessionMaxAge is how long a login lasts.
+	SessionMaxAge time.Duration
+	// Extra routes mounted on the same mux (e.g. /metrics), by pattern.
+	Extra map[string]http.Handler
+}
+
+// Server serves the app.
+type Server struct {
+	Deps
+	views    *views
+	handler  http.Handler
+	profiles *profileCache
+}
+
+// New parses the templates and builds the routes; a bad template fails here.
+func New(d Deps) (*Server, error) {
+	if d.Store == nil || d.Auth == nil || d.PDS == nil || d.Identities == nil || d.Lexicons == nil || d.Log == nil {
+		return nil, errors.New("web: missing dependency")
+	}
+	if d.SessionMaxAge <= 0 {
+		d.SessionMaxAge = 30 * 24 * time.Hour
+	}
+	v, err := parseViews()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &Server{Deps: d, views: v, profiles: newProfileCache(5 * time.Minute)}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements [http.Handler].
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

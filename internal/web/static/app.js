@@ -1,0 +1,71 @@
+// Statusphere's progressive enhancement: posting a status without a page
+// reload. Without JavaScript the status buttons submit a plain form.
+(function () {
+  'use strict';
+  const form = document.getElementById('status-options');
+  if (!form) return;
+
+  form.addEventListener('click', async (ev) => {
+    const btn = ev.target.closest('button.status-option');
+    if (!btn || btn.disabled) return;
+    ev.preventDefault();
+    try {
+      const res = await fetch('/status', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
+        body: JSON.stringify({ status: btn.value }),
+      });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        showError(body.error || ('Could not set your status (HTTP ' + res.status + ').'));
+        return;
+      }
+      form.querySelectorAll('.selected').forEach((el) => el.classList.remove('selected'));
+      btn.classList.add('selected');
+      addStatus(body);
+    } catch (err) {
+      showError('Could not reach the server: ' + err.message);
+    }
+  });
+
+  // addStatus puts a status at the top of the timeline, once per URI.
+  function addStatus(s) {
+    const timeline = document.getElementById('timeline');
+    if (!timeline || !s.uri) return;
+    const old = timeline.querySelector('[data-uri="' + CSS.escape(s.uri) + '"]');
+    if (old) old.remove();
+    const empty = document.getElementById('timeline-empty');
+    if (empty) empty.remove();
+    const line = document.createElement('div');
+    line.className = 'status-line';
+    line.dataset.uri = s.uri;
+    const left = document.createElement('div');
+    const emoji = document.createElement('div');
+    emoji.className = 'status';
+    emoji.textContent = s.status;
+    left.appendChild(emoji);
+    const desc = document.createElement('div');
+    desc.className = 'desc';
+    const a = document.createElement('a');
+    a.className = 'author';
+    a.href = s.profileUrl;
+    a.textContent = '@' + s.author;
+    desc.appendChild(a);
+    desc.appendChild(document.createTextNode(' is feeling ' + s.status + ' today'));
+    line.appendChild(left);
+    line.appendChild(desc);
+    timeline.prepend(line);
+  }
+  window.statusphereAddStatus = addStatus;
+
+  function showError(msg) {
+    let box = document.querySelector('.error');
+    if (!box) {
+      box = document.createElement('div');
+      box.className = 'error';
+      box.setAttribute('role', 'alert');
+      document.querySelector('.container').prepend(box);
+    }
+    box.textContent = msg;
+  }
+})();
