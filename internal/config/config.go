@@ -29,7 +29,6 @@ type Config struct {
 	SessionMaxAge time.Duration // how long a login lasts
 }
 
-
 // Parse reads the settings of one subcommand from args and the environment.
 // A setting given neither way keeps its default.
 func Parse(name string, args []string, getenv func(string) string) (Config, error) {
