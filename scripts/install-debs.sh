@@ -5,6 +5,7 @@ set -euo pipefail
 
 need=()
 command -v chromium >/dev/null || need+=(chromium)
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need+=(fonts-noto-color-emoji) # emoji in browser tests and screenshots
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v npm >/dev/null || need+=(nodejs npm)
 command -v c++ >/dev/null || need+=(g++ make python3)
