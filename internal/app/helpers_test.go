@@ -26,7 +26,7 @@ type running struct {
 }
 
 // startApp runs the real app against the local network, on dbPath.
-func startApp(t *testing.T, n *testnet.Network, dbPath string) *running {
+func startApp(t *testing.T, n *testnet.Network, dbPath string, opts ...app.Option) *running {
 	t.Helper()
 	cfg, err := config.Parse("serve", []string{
 		"-addr", "127.0.0.1:0", "-database-url", dbPath, "-plc-url", n.PLCURL,
@@ -41,7 +41,8 @@ func startApp(t *testing.T, n *testnet.Network, dbPath string) *running {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := app.New(t.Context(), cfg, log, app.WithHTTPClient(n.HTTPClient), app.WithLocalHandleSuffixes(testnet.Domain), app.WithListener(ln))
+	opts = append([]app.Option{app.WithHTTPClient(n.HTTPClient), app.WithLocalHandleSuffixes(testnet.Domain), app.WithListener(ln)}, opts...)
+	a, err := app.New(t.Context(), cfg, log, opts...)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
