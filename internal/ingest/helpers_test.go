@@ -1,0 +1,183 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bluesky-social/indigo/atproto/syntax"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/testnet"
+)
+
+// startNet starts the local PDS network, or skips under -short.
+func startNet(t *testing.T, opts ...testnet.Option) *testnet.Network {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the real PDS network; run without -short")
+	}
+	return testnet.Start(t, opts...)
+}
+
+// openStore opens a fresh SQLite database file in a temporary directory.
+func openStore(t testing.TB) (*store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "statusphere.db")
+	st, err := store.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, path
+}
+
+// catalog loads the app's lexicons with the app's validator.
+func catalog(t testing.TB) *lexicon.Catalog {
+	t.Helper()
+	cat, err := lexicon.Load(statusphere.Lexicons)
+	if err != nil {
+		t.Fatalf("load lexicons: %v", err)
+	}
+	return cat
+}
+
+// testLogger logs to the test at level and above; after the test it
+// discards.
+func testLogger(t testing.TB, level slog.Level) *slog.Logger {
+	w := &testWriter{t: t}
+	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+type testWriter struct {
+	mu   sync.Mutex
+	t    testing.TB
+	done bool
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+var _ io.Writer = (*testWriter)(nil)
+
+// running is an ingester running in the background of a test.
+type running struct {
+	*Ingester
+	reg    *prometheus.Registry
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+}
+
+// startIngester builds an ingester (fast test timings unless cfg sets
+// them) and runs it until stop or the end of the test.
+func startIngester(t testing.TB, cfg Config, deps Deps) *running {
+	t.Helper()
+	setDefault(&cfg.BackoffMin, 20*time.Millisecond)
+	setDefault(&cfg.BackoffMax, 200*time.Millisecond)
+	setDefault(&cfg.CursorFlushInterval, 100*time.Millisecond)
+	setDefault(&cfg.SummaryInterval, -1)
+	setDefault(&cfg.LeaseTTL, 3*time.Second)
+	reg := prometheus.NewRegistry()
+	if deps.Registry == nil {
+		deps.Registry = reg
+	}
+	if deps.Logger == nil {
+		deps.Logger = testLogger(t, slog.LevelInfo)
+	}
+	ing, err := New(cfg, deps)
+	if err != nil {
+		t.Fatalf("ingest.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{Ingester: ing, reg: reg, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if err := ing.Run(ctx); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	t.Cleanup(r.stop)
+	return r
+}
+
+// stop cancels the ingester and waits for Run to return.
+func (r *running) stop() {
+	r.once.Do(func() {
+		r.cancel()
+		<-r.done
+	})
+}
+
+// waitConnected waits until the ingester is connected to its source.
+func (r *running) waitConnected(t testing.TB) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "the ingester to connect", func() bool { return r.Status().Connected })
+}
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// stored returns the stored status at uri, or ok=false.
+func stored(t testing.TB, st *store.Store, uri syntax.ATURI) (store.Status, bool) {
+	t.Helper()
+	s, err := st.Status(context.Background(), uri)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Status{}, false
+	}
+	if err != nil {
+		t.Fatalf("read status %s: %v", uri, err)
+	}
+	return s, true
+}
+
+// statusRecord is a status record as an app writes it.
+func statusRecord(status string, extra ...any) map[string]any {
+	rec := map[string]any{"$type": Collection, "status": status, "createdAt": syntax.DatetimeNow().String()}
+	for i := 0; i+1 < len(extra); i += 2 {
+		rec[fmt.Sprint(extra[i])] = extra[i+1]
+	}
+	return rec
+}
+
+var noValidate = new(bool) // validate=false at the PDS
+
+// metricValue reads a counter or gauge.
+func metricValue(t testing.TB, m prometheus.Metric) float64 {
+	t.Helper()
+	var out dto.Metric
+	if err := m.Write(&out); err != nil {
+		t.Fatalf("read metric: %v", err)
+	}
+	if out.Counter != nil {
+		return out.Counter.GetValue()
+	}
+	return out.Gauge.GetValue()
+}

@@ -1,0 +1,427 @@
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/bluesky-social/indigo/atproto/identity"
+	"github.com/bluesky-social/indigo/atproto/syntax"
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/statusphere/statusphere/internal/store"
+)
+
+// Collection is the record collection the ingester stores.
+const Collection = "xyz.statusphere.status"
+
+// collectionNSID is Collection, parsed.
+var collectionNSID = syntax.NSID(Collection)
+
+// Sources an ingester can read.
+const (
+	// SourceRelay is com.atproto.sync.subscribeRepos on a relay or PDS:
+	// signed commits with proofs, verified before anything is stored.
+	SourceRelay = "relay"
+	// SourceJetstream is a Jetstream instance: JSON, filtered server-side,
+	// unverifiable (see docs/ingest.md).
+	SourceJetstream = "jetstream"
+)
+
+// Defaults for the zero values of [Config].
+const (
+	DefaultRelayURL     = "wss://bsky.network"
+	DefaultJetstreamURL = "wss://jetstream2.us-east.bsky.network/subscribe"
+	// LeaseName is the lease an ingester holds while it applies events.
+	LeaseName = "ingest"
+)
+
+// Config says where the ingester reads from and how it behaves. The zero
+// value reads the public relay with sensible limits.
+type Config struct {
+	// Source is SourceRelay (default) or SourceJetstream.
+	Source string
+	// RelayURL is the relay or PDS: a host URL (wss://bsky.network; the
+	// subscribeRepos path is added) or the full subscribeRepos URL. http
+	// and https are taken to mean ws and wss.
+	RelayURL string
+	// JetstreamURL is Jetstream's subscribe URL
+	// (wss://jetstream2.us-east.bsky.network/subscribe).
+	JetstreamURL string
+	// FromOldest, when no cursor is stored yet, replays everything the
+	// source still holds (cursor 0) instead of starting from live events.
+	FromOldest bool
+
+	// DisableLease runs without the single-ingester lease. Only for a
+	// database no other ingester uses.
+	DisableLease bool
+	// LeaseTTL is how long the lease lasts unless renewed (default 30s); it
+	// is renewed every third of that. A second ingester takes over at most
+	// LeaseTTL after the first stops renewing.
+	LeaseTTL time.Duration
+	// LeaseHolder names this process in the lease (default host-pid-random).
+	LeaseHolder string
+
+	// CursorFlushInterval bounds how often a cursor-only write happens
+	// while events concern nothing of ours (default 1s).
+	CursorFlushInterval time.Duration
+	// SummaryInterval is how often a summary line is logged (default 1m;
+	// negative: never).
+	SummaryInterval time.Duration
+	// MaxFrameBytes is the largest frame accepted (default 4 MiB; larger
+	// frames are counted as malformed and skipped).
+	MaxFrameBytes int64
+	// ReadTimeout is how long a connection may stay silent, pings
+	// included, before it is dropped and redialled (default 60s).
+	ReadTimeout time.Duration
+	// BackoffMin and BackoffMax bound the wait between reconnects and
+	// between retries of a failed database write (default 500ms and 1m).
+	BackoffMin, BackoffMax time.Duration
+	// VerifyRetries is how many times a commit whose signing key cannot be
+	// fetched is retried before it is dropped as unverifiable (default 4).
+	VerifyRetries int
+	// JetstreamRewind is how far before its stored cursor a Jetstream
+	// connection resumes, for gapless playback (default 2s; applying an
+	// event twice is harmless).
+	JetstreamRewind time.Duration
+	// ResyncTimeout bounds the fetch of one repository after a #sync event
+	// (default 1m); MaxRepoBytes bounds its size (default 256 MiB).
+	ResyncTimeout time.Duration
+	MaxRepoBytes  int64
+	// UserAgent is sent when dialling and fetching.
+	UserAgent string
+}
+
+// Store is what the ingester needs of the database; *store.Store has it.
+type Store interface {
+	InTx(ctx context.Context, fn func(tx *store.Tx) error) error
+	Cursor(ctx context.Context, source string) (int64, error)
+	SetCursor(ctx context.Context, source string, cursor int64) error
+	LatestStatus(ctx context.Context, author syntax.DID) (store.Status, error)
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// Validator checks records against the app's lexicon; *lexicon.Catalog has
+// it. Fields the schema does not know must not make a record invalid.
+type Validator interface {
+	// ValidateCBOR validates a record as DAG-CBOR bytes (the firehose).
+	ValidateCBOR(nsid syntax.NSID, cbor []byte) error
+	// ValidateRecord validates a record in the data model (Jetstream's
+	// JSON, parsed by atdata).
+	ValidateRecord(nsid syntax.NSID, rec map[string]any) error
+}
+
+// IdentityRefresher refreshes the cached handle of an account after an
+// #identity event; *identity.Resolver has it.
+type IdentityRefresher interface {
+	Refresh(ctx context.Context, did syntax.DID) (store.Identity, error)
+}
+
+// Deps are the ingester's collaborators.
+type Deps struct {
+	// Store is the database (required).
+	Store Store
+	// Validator checks records (required).
+	Validator Validator
+	// Directory resolves DIDs to their signing keys (required for the
+	// relay source). Keys are cached here too; #identity purges both.
+	Directory identity.Directory
+	// Identities refreshes handles on #identity events (optional).
+	Identities IdentityRefresher
+	// HTTPClient fetches repositories after #sync events (default: a
+	// client with a 1m timeout). Production passes its SSRF-safe client.
+	HTTPClient *http.Client
+	// Dialer dials the websocket (default: websocket.DefaultDialer's
+	// settings).
+	Dialer *websocket.Dialer
+	// Registry receives the ingester's metrics (optional).
+	Registry prometheus.Registerer
+	// Logger logs (default: discard).
+	Logger *slog.Logger
+}
+
+// Ingester applies the events of one source to the store.
+type Ingester struct {
+	cfg        Config
+	source     string // cursor name: "relay:host" or "jetstream:host"
+	url        *url.URL
+	store      Store
+	validator  Validator
+	verifier   *verifier
+	identities IdentityRefresher
+	http       *http.Client
+	dialer     *websocket.Dialer
+	log        *slog.Logger
+	m          *metrics
+	refreshes  *refresher
+
+	// Health, read by Status from any goroutine.
+	connected     atomic.Bool
+	lastEventTime atomic.Int64 // unix nanoseconds of the last event's own time
+	lastLag       atomic.Int64 // nanoseconds behind, at the last event
+	storedCursor  atomic.Int64
+	holdsLease    atomic.Bool
+	leaseLost     atomic.Bool // set before consumption is cancelled: no final cursor write
+
+	// cur is the cursor state, owned by the goroutine that consumes.
+	cur cursorState
+}
+
+// New checks cfg, fills in its defaults and returns an ingester; nothing
+// is dialled until Run.
+func New(cfg Config, deps Deps) (*Ingester, error) {
+	if cfg.Source == "" {
+		cfg.Source = SourceRelay
+	}
+	setDefault(&cfg.RelayURL, DefaultRelayURL)
+	setDefault(&cfg.JetstreamURL, DefaultJetstreamURL)
+	setDefault(&cfg.LeaseTTL, 30*time.Second)
+	setDefault(&cfg.CursorFlushInterval, time.Second)
+	setDefault(&cfg.SummaryInterval, time.Minute)
+	setDefault(&cfg.MaxFrameBytes, 4<<20)
+	setDefault(&cfg.ReadTimeout, 60*time.Second)
+	setDefault(&cfg.BackoffMin, 500*time.Millisecond)
+	setDefault(&cfg.BackoffMax, time.Minute)
+	setDefault(&cfg.VerifyRetries, 4)
+	setDefault(&cfg.JetstreamRewind, 2*time.Second)
+	setDefault(&cfg.ResyncTimeout, time.Minute)
+	setDefault(&cfg.MaxRepoBytes, 256<<20)
+	setDefault(&cfg.UserAgent, "statusphere-ingest")
+	if cfg.LeaseHolder == "" {
+		host, _ := os.Hostname()
+		cfg.LeaseHolder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])
+	}
+	if deps.Store == nil {
+		return nil, errors.New("ingest: Deps.Store is required")
+	}
+	if deps.Validator == nil {
+		return nil, errors.New("ingest: Deps.Validator is required")
+	}
+	var (
+		u   *url.URL
+		err error
+	)
+	switch cfg.Source {
+	case SourceRelay:
+		if deps.Directory == nil {
+			return nil, errors.New("ingest: Deps.Directory is required for the relay source")
+		}
+		u, err = relaySubscribeURL(cfg.RelayURL)
+	case SourceJetstream:
+		u, err = websocketURL(cfg.JetstreamURL)
+	default:
+		return nil, fmt.Errorf("ingest: source %q is not %q or %q", cfg.Source, SourceRelay, SourceJetstream)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %s URL: %w", cfg.Source, err)
+	}
+	m, err := newMetrics(deps.Registry, cfg.Source)
+	if err != nil {
+		return nil, err
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.HTTPClient == nil {
+		deps.HTTPClient = &http.Client{Timeout: cfg.ResyncTimeout}
+	}
+	if deps.Dialer == nil {
+		d := *websocket.DefaultDialer
+		deps.Dialer = &d
+	}
+	log := deps.Logger.With("component", "ingest", "source", cfg.Source)
+	i := &Ingester{
+		cfg:        cfg,
+		source:     cfg.Source + ":" + u.Host,
+		url:        u,
+		store:      deps.Store,
+		validator:  deps.Validator,
+		identities: deps.Identities,
+		http:       deps.HTTPClient,
+		dialer:     deps.Dialer,
+		log:        log,
+		m:          m,
+	}
+	if deps.Directory != nil {
+		i.verifier = newVerifier(deps.Directory)
+	}
+	if deps.Identities != nil {
+		i.refreshes = newRefresher(deps.Identities, log, m)
+	}
+	return i, nil
+}
+
+func setDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
+	}
+}
+
+// relaySubscribeURL turns a relay host URL into its subscribeRepos URL.
+func relaySubscribeURL(raw string) (*url.URL, error) {
+	u, err := websocketURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/xrpc/com.atproto.sync.subscribeRepos"
+	}
+	return u, nil
+}
+
+// websocketURL parses raw and maps http(s) to ws(s).
+func websocketURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", raw, err)
+	}
+	switch u.Scheme {
+	case "ws", "wss":
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	default:
+		return nil, fmt.Errorf("%q is not a ws, wss, http or https URL", raw)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%q has no host", raw)
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}
+
+// SourceName is the name under which the ingester stores its cursor:
+// "relay:<host>" or "jetstream:<host>".
+func (i *Ingester) SourceName() string { return i.source }
+
+// Run consumes events until ctx is cancelled, then flushes the cursor
+// (under a short timeout of its own) and returns nil. Unless the lease is
+// disabled, it first waits to hold the "ingest" lease, and stops applying
+// as soon as it loses it. Connection failures are retried forever with
+// backoff; Run returns an error only if it cannot work at all.
+func (i *Ingester) Run(ctx context.Context) error {
+	if i.cfg.SummaryInterval > 0 {
+		go i.summarize(ctx)
+	}
+	if i.refreshes != nil {
+		go i.refreshes.run(ctx)
+	}
+	if i.cfg.DisableLease {
+		i.consume(ctx)
+		return nil
+	}
+	i.runWithLease(ctx)
+	return nil
+}
+
+// consume runs the source's connection loop until ctx ends.
+func (i *Ingester) consume(ctx context.Context) {
+	switch i.cfg.Source {
+	case SourceJetstream:
+		i.runJetstream(ctx)
+	default:
+		i.runRelay(ctx)
+	}
+}
+
+// Health is what /healthz shows of the ingester.
+type Health struct {
+	Connected     bool          // connected to the source now
+	HoldsLease    bool          // this process is the one applying events
+	LastEventTime time.Time     // the event time of the last event handled (zero: none yet)
+	Lag           time.Duration // how far behind that event's time it was handled
+	Cursor        int64         // the last cursor stored
+	Counts        Counts        // counters since start
+}
+
+// Status reports the ingester's health; safe to call from any goroutine.
+func (i *Ingester) Status() Health {
+	h := Health{
+		Connected:  i.connected.Load(),
+		HoldsLease: i.holdsLease.Load() || i.cfg.DisableLease,
+		Lag:        time.Duration(i.lastLag.Load()),
+		Cursor:     i.storedCursor.Load(),
+		Counts:     i.m.counts(),
+	}
+	if ns := i.lastEventTime.Load(); ns != 0 {
+		h.LastEventTime = time.Unix(0, ns).UTC()
+	}
+	return h
+}
+
+// observe records an event's own time for the lag metric.
+func (i *Ingester) observe(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	lag := max(time.Since(t), 0)
+	i.lastEventTime.Store(t.UnixNano())
+	i.lastLag.Store(int64(lag))
+	i.m.lag.Set(lag.Seconds())
+}
+
+// observeRFC3339 is observe for a timestamp string; bad ones are ignored.
+func (i *Ingester) observeRFC3339(s string) {
+	if s == "" {
+		return
+	}
+	if dt, err := syntax.ParseDatetimeLenient(s); err == nil {
+		i.observe(dt.Time())
+	}
+}
+
+// setConnected updates the connected state and gauge.
+func (i *Ingester) setConnected(ok bool) {
+	i.connected.Store(ok)
+	if ok {
+		i.m.connected.Set(1)
+	} else {
+		i.m.connected.Set(0)
+	}
+}
+
+// summarize logs a summary line every SummaryInterval until ctx ends.
+func (i *Ingester) summarize(ctx context.Context) {
+	t := time.NewTicker(i.cfg.SummaryInterval)
+	defer t.Stop()
+	var last Counts
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		h := i.Status()
+		c := h.Counts
+		i.log.Info("ingest summary",
+			"connected", h.Connected, "holds_lease", h.HoldsLease,
+			"events", c.Events-last.Events, "applied", c.Applied-last.Applied,
+			"skipped_invalid", c.SkippedInvalid-last.SkippedInvalid,
+			"verification_failed", c.VerificationFailed-last.VerificationFailed,
+			"malformed", c.Malformed-last.Malformed, "reconnects", c.Reconnects-last.Reconnects,
+			"cursor", h.Cursor, "lag", h.Lag.Round(time.Millisecond), "interval", i.cfg.SummaryInterval)
+		last = c
+	}
+}
+
+// isOurs reports whether a repo path names a record of our collection, and
+// returns its record key.
+func isOurs(path string) (rkey string, ok bool) {
+	rest, found := strings.CutPrefix(path, Collection)
+	if !found || len(rest) < 2 || rest[0] != '/' {
+		return "", false
+	}
+	return rest[1:], true
+}

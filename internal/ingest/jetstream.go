@@ -1,0 +1,238 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/bluesky-social/indigo/atproto/syntax"
+	"github.com/gorilla/websocket"
+)
+
+// jetstreamEvent is one Jetstream message (JSON).
+type jetstreamEvent struct {
+	DID    string `json:"did"`
+	TimeUS int64  `json:"time_us"`
+	Kind   string `json:"kind"` // commit, identity, account
+	Commit *struct {
+		Rev        string          `json:"rev"`
+		Operation  string          `json:"operation"` // create, update, delete
+		Collection string          `json:"collection"`
+		RKey       string          `json:"rkey"`
+		Record     json.RawMessage `json:"record"`
+		CID        string          `json:"cid"`
+	} `json:"commit"`
+	Identity *struct {
+		DID string `json:"did"`
+	} `json:"identity"`
+	Account *struct {
+		DID    string  `json:"did"`
+		Active bool    `json:"active"`
+		Status *string `json:"status"`
+	} `json:"account"`
+}
+
+// runJetstream reads Jetstream until ctx ends, like runRelay. Its cursor
+// is the time_us of the last event handled; it resumes JetstreamRewind
+// before it.
+func (i *Ingester) runJetstream(ctx context.Context) {
+	if err := i.loadCursor(ctx); err != nil {
+		return
+	}
+	defer i.finalFlush()
+	bo := backoff{base: i.cfg.BackoffMin, max: i.cfg.BackoffMax}
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			i.m.reconnect()
+		}
+		began := time.Now()
+		err := i.jetstreamSession(ctx)
+		i.setConnected(false)
+		if ctx.Err() != nil {
+			return
+		}
+		if err := i.flush(ctx); err != nil {
+			i.log.Error("storing the ingest cursor", "error", err, "seq", i.cur.handled)
+		}
+		if time.Since(began) > minHealthySession {
+			bo.reset()
+		}
+		wait := bo.next()
+		i.log.Warn("jetstream connection ended; reconnecting", "error", err, "seq", i.cur.handled, "retry_in", wait.Round(time.Millisecond))
+		if !sleep(ctx, wait) {
+			return
+		}
+	}
+}
+
+// jetstreamURL is the URL to dial: our collection only, from the cursor
+// less the rewind (none: live).
+func (i *Ingester) jetstreamURL() string {
+	u := *i.url
+	q := url.Values{"wantedCollections": {Collection}}
+	if i.cur.have {
+		from := max(i.cur.handled-i.cfg.JetstreamRewind.Microseconds(), 0)
+		q.Set("cursor", strconv.FormatInt(from, 10))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// jetstreamSession dials once and handles messages until the connection
+// or ctx ends.
+func (i *Ingester) jetstreamSession(ctx context.Context) error {
+	target := i.jetstreamURL()
+	conn, resp, err := i.dialer.DialContext(ctx, target, http.Header{"User-Agent": {i.cfg.UserAgent}})
+	if err != nil {
+		if resp != nil {
+			return fmt.Errorf("dial %s: %s: %w", target, resp.Status, err)
+		}
+		return fmt.Errorf("dial %s: %w", target, err)
+	}
+	defer conn.Close()
+	i.setConnected(true)
+	i.log.Info("jetstream connected", "url", target)
+
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		<-sctx.Done()
+		conn.Close()
+	}()
+	msgs := make(chan []byte, 256)
+	readErr := make(chan error, 1)
+	i.keepAlive(sctx, conn)
+	go i.readMessages(sctx, conn, msgs, readErr)
+
+	tick := time.NewTicker(i.cfg.CursorFlushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case b, ok := <-msgs:
+			if !ok {
+				return fmt.Errorf("read: %w", <-readErr)
+			}
+			if err := i.handleJetstream(ctx, b); err != nil {
+				return err
+			}
+		case <-tick.C:
+			i.flushIfDue(ctx)
+		}
+	}
+}
+
+// readMessages is readFrames for Jetstream's text messages.
+func (i *Ingester) readMessages(ctx context.Context, conn *websocket.Conn, out chan<- []byte, errc chan<- error) {
+	defer close(out)
+	limit := i.cfg.MaxFrameBytes
+	for {
+		_ = conn.SetReadDeadline(time.Now().Add(i.cfg.ReadTimeout))
+		mt, r, err := conn.NextReader()
+		if err != nil {
+			errc <- err
+			return
+		}
+		b, err := io.ReadAll(io.LimitReader(r, limit+1))
+		if err != nil {
+			errc <- err
+			return
+		}
+		if int64(len(b)) > limit || mt != websocket.TextMessage {
+			n, err := io.Copy(io.Discard, r)
+			i.m.malformedFrame()
+			i.log.Warn("skipping a jetstream message", "reason", "not a text message or too large", "bytes", int64(len(b))+n)
+			if err != nil {
+				errc <- err
+				return
+			}
+			continue
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			errc <- ctx.Err()
+			return
+		}
+	}
+}
+
+// handleJetstream handles one Jetstream message. Nothing can be verified:
+// records are only validated against the lexicon.
+func (i *Ingester) handleJetstream(ctx context.Context, b []byte) error {
+	var ev jetstreamEvent
+	if err := json.Unmarshal(b, &ev); err != nil || ev.TimeUS <= 0 {
+		i.m.malformedFrame()
+		i.log.Warn("skipping a malformed jetstream message", "error", err, "bytes", len(b))
+		return nil
+	}
+	i.m.event(ev.Kind)
+	i.observe(time.UnixMicro(ev.TimeUS))
+	// Replays after a rewind carry positions at or before the cursor: they
+	// are applied again (harmless) but never move the cursor back.
+	pos := max(ev.TimeUS, i.cur.handled)
+	var err error
+	switch {
+	case ev.Kind == "commit" && ev.Commit != nil:
+		err = i.handleJetstreamCommit(ctx, pos, &ev)
+	case ev.Kind == "identity" && ev.Identity != nil:
+		err = i.handleIdentity(ctx, pos, ev.DID)
+	case ev.Kind == "account" && ev.Account != nil:
+		err = i.handleAccount(ctx, pos, ev.DID, ev.Account.Active, ev.Account.Status)
+	default:
+		i.markHandled(pos)
+	}
+	if err != nil {
+		return err
+	}
+	i.flushIfDue(ctx)
+	return nil
+}
+
+// handleJetstreamCommit applies one Jetstream commit event of ours.
+func (i *Ingester) handleJetstreamCommit(ctx context.Context, pos int64, ev *jetstreamEvent) error {
+	c := ev.Commit
+	if c.Collection != Collection {
+		i.markHandled(pos)
+		return nil
+	}
+	did, err := syntax.ParseDID(ev.DID)
+	if err != nil {
+		i.m.malformedFrame()
+		i.log.Warn("skipping a jetstream commit with a bad DID", "did", ev.DID, "seq", pos, "error", err)
+		i.markHandled(pos)
+		return nil
+	}
+	rkey, err := syntax.ParseRecordKey(c.RKey)
+	if err != nil {
+		i.m.malformedFrame()
+		i.log.Warn("skipping a jetstream commit with a bad record key", "did", did, "seq", pos, "error", err)
+		i.markHandled(pos)
+		return nil
+	}
+	uri := statusURI(did, rkey)
+	var ch change
+	switch c.Operation {
+	case "create", "update":
+		row, err := i.statusFromJSON(did, rkey, c.CID, c.Rev, c.Record, time.Now().UTC())
+		if err != nil {
+			ch = change{action: c.Operation, uri: uri, remove: true, invalid: err}
+		} else {
+			ch = change{action: c.Operation, uri: uri, row: row}
+		}
+	case "delete":
+		ch = change{action: c.Operation, uri: uri, remove: true}
+	default:
+		i.m.malformedFrame()
+		i.log.Warn("skipping a jetstream commit with an unknown operation", "uri", uri, "seq", pos, "operation", c.Operation)
+		i.markHandled(pos)
+		return nil
+	}
+	return i.apply(ctx, pos, []change{ch})
+}

@@ -1,0 +1,251 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// minHealthySession is how long a connection must last for the reconnect
+// backoff to start over.
+const minHealthySession = 30 * time.Second
+
+// streamError is an error frame sent by the server; it ends the connection.
+type streamError struct{ name, message string }
+
+func (e *streamError) Error() string {
+	return fmt.Sprintf("server sent error frame %s: %s", e.name, e.message)
+}
+
+// runRelay reads subscribeRepos until ctx ends: it dials from the stored
+// cursor, handles frames in order, and redials with backoff and jitter
+// whenever the connection ends.
+func (i *Ingester) runRelay(ctx context.Context) {
+	if err := i.loadCursor(ctx); err != nil {
+		return
+	}
+	defer i.finalFlush()
+	bo := backoff{base: i.cfg.BackoffMin, max: i.cfg.BackoffMax}
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			i.m.reconnect()
+		}
+		began := time.Now()
+		err := i.relaySession(ctx)
+		i.setConnected(false)
+		if ctx.Err() != nil {
+			return
+		}
+		if err := i.flush(ctx); err != nil {
+			i.log.Error("storing the ingest cursor", "error", err, "seq", i.cur.handled)
+		}
+		if time.Since(began) > minHealthySession {
+			bo.reset()
+		}
+		wait := bo.next()
+		i.log.Warn("firehose connection ended; reconnecting", "error", err, "seq", i.cur.handled, "retry_in", wait.Round(time.Millisecond))
+		if !sleep(ctx, wait) {
+			return
+		}
+	}
+}
+
+// subscribeURL is the URL to dial: the relay's, with the cursor to resume
+// from (none for live events).
+func (i *Ingester) subscribeURL() string {
+	u := *i.url
+	switch {
+	case i.cur.have:
+		u.RawQuery = url.Values{"cursor": {strconv.FormatInt(i.cur.handled, 10)}}.Encode()
+	case i.cfg.FromOldest:
+		u.RawQuery = url.Values{"cursor": {"0"}}.Encode()
+	}
+	return u.String()
+}
+
+// relaySession dials once and handles frames until the connection ends or
+// ctx does.
+func (i *Ingester) relaySession(ctx context.Context) error {
+	target := i.subscribeURL()
+	conn, resp, err := i.dialer.DialContext(ctx, target, http.Header{"User-Agent": {i.cfg.UserAgent}})
+	if err != nil {
+		if resp != nil {
+			return fmt.Errorf("dial %s: %s: %w", target, resp.Status, err)
+		}
+		return fmt.Errorf("dial %s: %w", target, err)
+	}
+	defer conn.Close()
+	i.setConnected(true)
+	i.log.Info("firehose connected", "url", target)
+
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		<-sctx.Done()
+		conn.Close() // unblocks the reader
+	}()
+	frames := make(chan []byte, 256)
+	readErr := make(chan error, 1)
+	i.keepAlive(sctx, conn)
+	go i.readFrames(sctx, conn, frames, readErr)
+
+	tick := time.NewTicker(i.cfg.CursorFlushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case b, ok := <-frames:
+			if !ok {
+				return fmt.Errorf("read: %w", <-readErr)
+			}
+			if err := i.handleFrame(ctx, b); err != nil {
+				return err
+			}
+		case <-tick.C:
+			i.flushIfDue(ctx)
+		}
+	}
+}
+
+// keepAlive pings the server every third of ReadTimeout; pongs and pings
+// from the server push the read deadline back, so a quiet but live
+// connection stays up and a dead one is noticed.
+func (i *Ingester) keepAlive(ctx context.Context, conn *websocket.Conn) {
+	extend := func() { _ = conn.SetReadDeadline(time.Now().Add(i.cfg.ReadTimeout)) }
+	conn.SetPongHandler(func(string) error { extend(); return nil })
+	conn.SetPingHandler(func(data string) error {
+		extend()
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(10*time.Second))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	go func() {
+		t := time.NewTicker(i.cfg.ReadTimeout / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				// A failed ping shows up as a read error soon enough.
+				_ = conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second))
+			}
+		}
+	}()
+}
+
+// readFrames reads whole binary messages into out until the connection
+// fails (the error goes to errc, then out is closed). Messages that are
+// not binary, or longer than MaxFrameBytes, are skipped and counted as
+// malformed without dropping the connection.
+func (i *Ingester) readFrames(ctx context.Context, conn *websocket.Conn, out chan<- []byte, errc chan<- error) {
+	defer close(out)
+	limit := i.cfg.MaxFrameBytes
+	for {
+		_ = conn.SetReadDeadline(time.Now().Add(i.cfg.ReadTimeout))
+		mt, r, err := conn.NextReader()
+		if err != nil {
+			errc <- err
+			return
+		}
+		b, err := io.ReadAll(io.LimitReader(r, limit+1))
+		if err != nil {
+			errc <- err
+			return
+		}
+		if int64(len(b)) > limit || mt != websocket.BinaryMessage {
+			n, err := io.Copy(io.Discard, r)
+			i.m.malformedFrame()
+			i.log.Warn("skipping a frame", "reason", frameProblem(mt, limit), "bytes", int64(len(b))+n)
+			if err != nil {
+				errc <- err
+				return
+			}
+			continue
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			errc <- ctx.Err()
+			return
+		}
+	}
+}
+
+func frameProblem(messageType int, limit int64) string {
+	if messageType != websocket.BinaryMessage {
+		return "not a binary message"
+	}
+	return fmt.Sprintf("larger than %d bytes", limit)
+}
+
+// handleFrame decodes and handles one frame. It returns an error only when
+// the connection must end: an error frame, or ctx ending in the middle of
+// a write (the cursor has then not moved past the event).
+func (i *Ingester) handleFrame(ctx context.Context, b []byte) error {
+	f, err := decodeFrame(b)
+	if err != nil {
+		i.m.malformedFrame()
+		i.log.Warn("skipping a malformed frame", "error", err, "bytes", len(b))
+		return nil
+	}
+	i.m.event(f.kind)
+	switch f.kind {
+	case kindError:
+		if f.errFrame.Error == "FutureCursor" {
+			// Our cursor is ahead of everything the server has: it was reset
+			// or is another server. Nothing after our cursor exists there, so
+			// continuing live loses nothing it will ever send.
+			i.log.Error("the server says our cursor is in its future; continuing from its live events",
+				"seq", i.cur.handled, "error", f.errFrame.Message)
+			i.cur.have = false
+		}
+		return &streamError{name: f.errFrame.Error, message: f.errFrame.Message}
+	case kindInfo:
+		msg := ""
+		if f.info.Message != nil {
+			msg = *f.info.Message
+		}
+		if f.info.Name == "OutdatedCursor" {
+			i.log.Warn("our cursor is older than the server's backfill window: events in between are gone; continuing from what it sends",
+				"seq", i.cur.handled, "message", msg)
+		} else {
+			i.log.Info("info from the server", "name", f.info.Name, "message", msg)
+		}
+		return nil
+	case kindUnknown:
+		i.log.Debug("skipping a message of unknown type", "type", f.msgType)
+		return nil
+	}
+	seq, _ := f.seq()
+	if i.cur.have && seq <= i.cur.handled {
+		i.log.Warn("skipping an event at or before the cursor", "seq", seq, "cursor", i.cur.handled)
+		return nil
+	}
+	i.observeRFC3339(f.time())
+	switch f.kind {
+	case kindCommit:
+		err = i.handleCommit(ctx, seq, f.commit)
+	case kindSync:
+		err = i.handleSync(ctx, seq, f.sync)
+	case kindIdentity:
+		err = i.handleIdentity(ctx, seq, f.identity.Did)
+	case kindAccount:
+		err = i.handleAccount(ctx, seq, f.account.Did, f.account.Active, f.account.Status)
+	}
+	if err != nil {
+		return err
+	}
+	i.flushIfDue(ctx)
+	return nil
+}
