@@ -63,18 +63,20 @@ func CheckFormat(format, s string) error {
 	return err
 }
 
-// datetimeRegex is the RFC 3339 profile of the atproto datetime spec, the
-// same expression the reference (@atproto/syntax) applies. It is stricter
-// than indigo's, which lets hour-offsets up to +29:59 through and leaves
-// the fractional-second separator unescaped.
-var datetimeRegex = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[012])-([0-2][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`)
+// datetimeRegex is the atproto datetime profile of RFC 3339: the reference's
+// (@atproto/syntax) expression without leap seconds, which the spec rules
+// out. It is stricter than indigo's, which lets offsets up to ±29:59 through
+// and leaves the fractional-second separator unescaped.
+var datetimeRegex = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[012])-([0-2][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`)
 
-// ParseDatetime parses an atproto datetime strictly: RFC 3339 with an
-// upper-case "T" and a "Z" or ±hh:mm offset (never -00:00), at most 64
-// characters, a real calendar date that does not fall before year 0 in UTC.
-// It is indigo's syntax.ParseDatetime plus the reference's regular
-// expression, which also bounds the offset to ±23:59 and allows any number
-// of fractional digits.
+// ParseDatetime parses an atproto datetime strictly, as the spec and the
+// interop vectors define it: RFC 3339 with an upper-case "T", seconds
+// 00-59, any number of fractional digits, a "Z" or ±hh:mm offset (never
+// -00:00), at most 64 characters, a real calendar date (no April 31st) that
+// does not fall before year 0 in UTC. It is indigo's syntax.ParseDatetime
+// plus a stricter regular expression (offsets bounded to ±23:59, fractions
+// of any length). The reference's lexicon validator is more lenient (see
+// docs/lexicon-validation.md).
 func ParseDatetime(s string) (syntax.Datetime, error) {
 	if len(s) > 64 {
 		return "", errors.New("datetime is too long (64 characters max)")

@@ -51,11 +51,11 @@ func (c *Catalog) ValidateRecord(nsid syntax.NSID, rec map[string]any) error {
 	return v.object(string(nsid), "", rd.Record, rec)
 }
 
-// ValidateJSON decodes a record from JSON (atdata.UnmarshalJSON, which also
-// enforces the data model: no floats, well-formed $bytes, $link and blobs,
-// non-empty string $type) and validates it with [Catalog.ValidateRecord].
+// ValidateJSON decodes a record from JSON with [DecodeJSON], which also
+// enforces the data model (no floats, well-formed $bytes, $link and blobs,
+// non-empty string $type), and validates it with [Catalog.ValidateRecord].
 func (c *Catalog) ValidateJSON(nsid syntax.NSID, b []byte) error {
-	rec, err := atdata.UnmarshalJSON(b)
+	rec, err := DecodeJSON(b)
 	if err != nil {
 		return &ValidationError{NSID: nsid, Reason: "not valid atproto JSON data: " + err.Error(), Err: err}
 	}

@@ -68,7 +68,7 @@ func TestValidateStatus(t *testing.T) {
 		reason string // substring of the reason
 	}{
 		{"emoji", `{"$type":"xyz.statusphere.status","status":"👍","createdAt":"` + at + `"}`, "", ""},
-		{"zwj family", `{"$type":"xyz.statusphere.status","status":"👩‍👩‍👦‍👦","createdAt":"` + at + `"}`, "", ""},
+		{"zwj family", `{"$type":"xyz.statusphere.status","status":"👩\u200d👩\u200d👦\u200d👦","createdAt":"` + at + `"}`, "", ""},
 		{"flag", `{"$type":"xyz.statusphere.status","status":"🇩🇪","createdAt":"` + at + `"}`, "", ""},
 		{"skin tone", `{"$type":"xyz.statusphere.status","status":"👍🏽","createdAt":"` + at + `"}`, "", ""},
 		{"devanagari conjunct", `{"$type":"xyz.statusphere.status","status":"क्ष","createdAt":"` + at + `"}`, "", ""},
@@ -76,7 +76,7 @@ func TestValidateStatus(t *testing.T) {
 		{"offset datetime", `{"$type":"xyz.statusphere.status","status":"🙂","createdAt":"2024-11-24T05:06:07+01:00"}`, "", ""},
 		{"two graphemes", `{"$type":"xyz.statusphere.status","status":"👍👍","createdAt":"` + at + `"}`, "status", "must be a single grapheme, has 2"},
 		{"empty", `{"$type":"xyz.statusphere.status","status":"","createdAt":"` + at + `"}`, "status", "must not be empty"},
-		{"too many bytes", `{"$type":"xyz.statusphere.status","status":"👨‍👩‍👧‍👦🏽🏽🏽","createdAt":"` + at + `"}`, "status", "must not be longer than 32 bytes"},
+		{"too many bytes", `{"$type":"xyz.statusphere.status","status":"👨\u200d👩\u200d👧\u200d👦🏽🏽🏽","createdAt":"` + at + `"}`, "status", "must not be longer than 32 bytes"},
 		{"missing status", `{"$type":"xyz.statusphere.status","createdAt":"` + at + `"}`, "status", "required field is missing"},
 		{"missing createdAt", `{"$type":"xyz.statusphere.status","status":"🙂"}`, "createdAt", "required field is missing"},
 		{"datetime without zone", `{"$type":"xyz.statusphere.status","status":"🙂","createdAt":"2024-11-24T05:06:07"}`, "createdAt", "must be a valid datetime"},
@@ -190,7 +190,7 @@ func TestGraphemeLen(t *testing.T) {
 	}{
 		{"empty", "", 0},
 		{"ascii", "abc", 3},
-		{"zwj family", "👩‍👩‍👦‍👦", 1},
+		{"zwj family", "👩\u200d👩\u200d👦\u200d👦", 1},
 		{"flags", "🇩🇪🇫🇷", 2},
 		{"skin tone", "👍🏽", 1},
 		{"combining", "e\u0301", 1},
@@ -209,7 +209,7 @@ func TestGraphemeLen(t *testing.T) {
 
 func BenchmarkValidateStatus(b *testing.B) {
 	c := appCatalog(b)
-	rec := map[string]any{"$type": "xyz.statusphere.status", "status": "👩‍👩‍👦‍👦", "createdAt": "2024-11-24T05:06:07.000Z"}
+	rec := map[string]any{"$type": "xyz.statusphere.status", "status": "👩\u200d👩\u200d👦\u200d👦", "createdAt": "2024-11-24T05:06:07.000Z"}
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := c.ValidateRecord(StatusNSID, rec); err != nil {
