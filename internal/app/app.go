@@ -101,9 +101,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 		st.Close()
 		return nil, err
 	}
+	reg := newRegistry(st)
 	ws, err := web.New(web.Deps{
 		Store: st, Auth: oc, OAuth: oc, PDS: pds.New(o.httpClient), Identities: resolver, Lexicons: cat,
 		Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
+		Metrics: reg, Extra: map[string]http.Handler{"GET /metrics": metricsHandler(reg)},
+		Checks:  map[string]web.Check{"database": databaseCheck(st)},
 	})
 	if err != nil {
 		st.Close()
@@ -135,6 +138,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer stopBG()
 	go a.OAuth.PruneAuthRequests(bg, 10*time.Minute)
 	go a.Identity.Run(bg, 5*time.Second)
+	go a.Web.Watch(bg, 300*time.Millisecond)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(a.ln) }()

@@ -16,6 +16,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /oauth/callback", s.oauthCallback)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("POST /status", s.postStatus)
+	mux.HandleFunc("GET /events", s.events)
+	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /oauth-client-metadata.json", s.clientMetadata)
 	mux.HandleFunc("GET /oauth/jwks.json", s.jwks)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", s.views.static))
@@ -24,7 +26,7 @@ func (s *Server) routes() http.Handler {
 	}
 
 	csrf := http.NewCrossOriginProtection()
-	return limitBody(csrf.Handler(mux))
+	return s.metrics.instrument(limitBody(csrf.Handler(mux)))
 }
 
 // limitBody caps request bodies at maxBody.

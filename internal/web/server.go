@@ -12,6 +12,7 @@ import (
 	"github.com/bluesky-social/indigo/atproto/atclient"
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/statusphere/statusphere/internal/oauth"
 	"github.com/statusphere/statusphere/internal/pds"
@@ -63,12 +64,19 @@ type Deps struct {
 	SessionMaxAge time.Duration
 	// Extra routes mounted on the same mux (e.g. /metrics), by pattern.
 	Extra map[string]http.Handler
+	// Checks are run by /healthz, by name.
+	Checks map[string]Check
+	// Metrics registers the HTTP metrics (nil: not collected).
+	Metrics prometheus.Registerer
 }
 
 // Server serves the app.
 type Server struct {
 	Deps
+	// Live feeds GET /events; run [Server.Watch] to include ingested statuses.
+	Live     *Live
 	views    *views
+	metrics  *httpMetrics
 	handler  http.Handler
 	profiles *profileCache
 }
@@ -85,7 +93,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s := &Server{Deps: d, views: v, profiles: newProfileCache(5 * time.Minute)}
+	s := &Server{Deps: d, Live: NewLive(), views: v, metrics: newHTTPMetrics(d.Metrics), profiles: newProfileCache(5 * time.Minute)}
 	s.handler = s.routes()
 	return s, nil
 }

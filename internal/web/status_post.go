@@ -107,12 +107,14 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 		s.Log.Warn("optimistic status write failed; the firehose will catch up", "uri", written.URI, "error", err)
 	}
 	s.Log.Info("status posted", "uri", written.URI, "did", ws.DID)
+	handle := ""
+	if id, err := s.Store.Identity(ctx, ws.DID); err == nil {
+		handle = id.Handle
+	}
+	view := newStatusView(st, handle, now)
+	s.Live.publish(view, written.CID)
 	if wantsJSON(r) {
-		handle := ""
-		if id, err := s.Store.Identity(ctx, ws.DID); err == nil {
-			handle = id.Handle
-		}
-		writeJSON(w, http.StatusOK, newStatusView(st, handle, now))
+		writeJSON(w, http.StatusOK, view)
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)

@@ -51,12 +51,19 @@
     a.href = s.profileUrl;
     a.textContent = '@' + s.author;
     desc.appendChild(a);
-    desc.appendChild(document.createTextNode(' is feeling ' + s.status + ' today'));
+    desc.appendChild(document.createTextNode(s.today === false ? ' was feeling ' + s.status + ' on ' + s.date : ' is feeling ' + s.status + ' today'));
     line.appendChild(left);
     line.appendChild(desc);
     timeline.prepend(line);
   }
-  window.statusphereAddStatus = addStatus;
+
+  // The live timeline: new statuses from anyone, without a reload.
+  if (window.EventSource) {
+    const events = new EventSource('/events');
+    events.addEventListener('status', (ev) => {
+      try { addStatus(JSON.parse(ev.data)); } catch (err) { /* a bad event is skipped */ }
+    });
+  }
 
   function showError(msg) {
     let box = document.querySelector('.error');

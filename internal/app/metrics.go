@@ -1,0 +1,46 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/web"
+)
+
+// newRegistry is the process's Prometheus registry: Go runtime and process
+// metrics plus the database pool; the parts register their own.
+func newRegistry(st *store.Store) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	pool := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "statusphere_db_" + name, Help: help}, f))
+	}
+	pool("open_connections", "Open database connections.", func() float64 { return float64(st.Stats().OpenConnections) })
+	pool("in_use_connections", "Database connections in use.", func() float64 { return float64(st.Stats().InUse) })
+	pool("idle_connections", "Idle database connections.", func() float64 { return float64(st.Stats().Idle) })
+	pool("wait_count", "Waits for a database connection, in total.", func() float64 { return float64(st.Stats().WaitCount) })
+	pool("wait_seconds", "Time spent waiting for a database connection, in total.", func() float64 { return st.Stats().WaitDuration.Seconds() })
+	return reg
+}
+
+// metricsHandler serves the registry at /metrics.
+func metricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}
+
+// databaseCheck is /healthz's database check.
+func databaseCheck(st *store.Store) web.Check {
+	return func(ctx context.Context) (any, bool) {
+		start := time.Now()
+		if err := st.Ping(ctx); err != nil {
+			return map[string]any{"ok": false, "error": err.Error()}, false
+		}
+		return map[string]any{"ok": true, "dialect": st.Dialect(), "ping_ms": time.Since(start).Milliseconds()}, true
+	}
+}

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Live fans new statuses out to the browsers that watch the timeline
+// (GET /events, server-sent events). Statuses reach it two ways: the web
+// layer publishes its own optimistic writes at once, and [Live.Watch] polls
+// the database for what the ingester stored — in this process or another
+// one — so the timeline is live in split deployments too. One indexed query
+// per poll, whatever the number of watchers.
+type Live struct {
+	mu      sync.Mutex
+	subs    map[chan statusView]struct{}
+	sent    map[string]time.Time // URI+CID → when it was published, to send each once
+	newest  time.Time            // the newest IndexedAt seen by the poller
+}
+
+// NewLive returns an empty hub.
+func NewLive() *Live {
+	return &Live{subs: map[chan statusView]struct{}{}, sent: map[string]time.Time{}}
+}
+
+// subscribe registers a watcher; cancel removes it.
+func (l *Live) subscribe() (<-chan statusView, func()) {
+	ch := make(chan statusView, 32)
+	l.mu.Lock()
+	l.subs[ch] = struct{}{}
+	l.mu.Unlock()
+	return ch, func() {
+		l.mu.Lock()
+		delete(l.subs, ch)
+		l.mu.Unlock()
+	}
+}
+
+// publish sends v to every watcher, once per record version. A watcher too
+// slow to keep up misses it (the page still shows it on reload).
+func (l *Live) publish(v statusView, version string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	key := v.URI + " " + version
+	if _, dup := l.sent[key]; dup {
+		return
+	}
+	l.sent[key] = time.Now()
+	for ch := range l.subs {
+		select {
+		case ch <- v:
+		default:
+		}
+	}
+}
+
+// forgetOld drops dedup entries older than an hour.
+func (l *Live) forgetOld() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k, at := range l.sent {
+		if time.Since(at) > time.Hour {
+			delete(l.sent, k)
+		}
+	}
+}
+
+// Watch polls the store every interval for statuses newer than the newest
+// seen, publishing them, until ctx ends.
+func (s *Server) Watch(ctx context.Context, interval time.Duration) {
+	l := s.Live
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	first := true
+	sweep := time.Now()
+	for {
+		entries, err := s.Store.Timeline(ctx, 50, time.Time{})
+		if err != nil && ctx.Err() == nil {
+			s.Log.Warn("live timeline poll", "error", err)
+		}
+		now := time.Now()
+		// Oldest first, so watchers prepend in order.
+		for i := len(entries) - 1; i >= 0; i-- {
+			e := entries[i]
+			if !e.IndexedAt.After(l.newest) && !first {
+				continue
+			}
+			if e.IndexedAt.After(l.newest) {
+				l.newest = e.IndexedAt
+			}
+			if first {
+				l.publishSeen(e.URI.String() + " " + e.CID)
+				continue
+			}
+			l.publish(newStatusView(e.Status, e.Handle, now), e.CID)
+		}
+		first = false
+		if time.Since(sweep) > 10*time.Minute {
+			l.forgetOld()
+			sweep = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// publishSeen marks a version as already shown (present at start-up).
+func (l *Live) publishSeen(key string) {
+	l.mu.Lock()
+	l.sent[key] = time.Now()
+	l.mu.Unlock()
+}
+
+// events serves GET /events: a server-sent-events stream of new statuses.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	// The write deadline of the server does not apply to this stream.
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Time{}) //nolint:errcheck // not every writer supports it
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 2000\n\n")
+	flusher.Flush()
+
+	ch, cancel := s.Live.subscribe()
+	defer cancel()
+	keepalive := time.NewTicker(25 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-keepalive.C:
+			fmt.Fprint(w, ": keepalive\n\n")
+		case v := <-ch:
+			b, err := json.Marshal(v)
+			if err != nil {
+				continue
+			}
+			fmt.Fprintf(w, "event: status\ndata: %s\n\n", b)
+		}
+		flusher.Flush()
+	}
+}
