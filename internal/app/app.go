@@ -106,7 +106,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 		Store: st, Auth: oc, OAuth: oc, PDS: pds.New(o.httpClient), Identities: resolver, Lexicons: cat,
 		Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
 		Metrics: reg, Extra: map[string]http.Handler{"GET /metrics": metricsHandler(reg)},
-		Checks:  map[string]web.Check{"database": databaseCheck(st)},
+		Checks: map[string]web.Check{"database": databaseCheck(st)},
 	})
 	if err != nil {
 		st.Close()

@@ -16,10 +16,10 @@ import (
 // one — so the timeline is live in split deployments too. One indexed query
 // per poll, whatever the number of watchers.
 type Live struct {
-	mu      sync.Mutex
-	subs    map[chan statusView]struct{}
-	sent    map[string]time.Time // URI+CID → when it was published, to send each once
-	newest  time.Time            // the newest IndexedAt seen by the poller
+	mu     sync.Mutex
+	subs   map[chan statusView]struct{}
+	sent   map[string]time.Time // URI+CID → when it was published, to send each once
+	newest time.Time            // the newest IndexedAt seen by the poller
 }
 
 // NewLive returns an empty hub.
