@@ -17,6 +17,7 @@ const usage = `usage: statusphere <command> [flags]
 
 commands:
   serve    web app + firehose ingester (default settings need no configuration)
+  ingest   the firehose ingester alone, for split deployments (-addr serves /metrics, /healthz)
   lex      lexicon tools: gen, validate, resolve, publish, lint
   keygen   print a new P-256 private key for the confidential OAuth client
 
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		return runServe(ctx, rest)
+	case "ingest":
+		return runIngest(ctx, rest)
 	case "lex":
 		return runLex(ctx, rest, stdout, stderr)
 	case "keygen":

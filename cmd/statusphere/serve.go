@@ -14,8 +14,22 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := cfg.Logger()
-	a, err := app.New(ctx, cfg, log)
+	a, err := app.New(ctx, cfg, cfg.Logger())
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
+}
+
+// runIngest runs the ingester alone (split deployments on Postgres), with
+// /metrics and /healthz on -addr.
+func runIngest(ctx context.Context, args []string) error {
+	cfg, err := config.Parse("ingest", args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	cfg.Ingest = true
+	a, err := app.New(ctx, cfg, cfg.Logger(), app.WithoutWeb())
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/statusphere/statusphere"
 	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/identity"
+	"github.com/statusphere/statusphere/internal/ingest"
 	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/oauth"
 	"github.com/statusphere/statusphere/internal/pds"
@@ -24,13 +25,14 @@ import (
 // userAgent is sent with every outbound request.
 const userAgent = "statusphere-go (+https://github.com/statusphere/statusphere)"
 
-// Option changes how [New] builds the app; production uses none.
+// Option changes how [New] builds the app.
 type Option func(*options)
 
 type options struct {
 	httpClient    *http.Client
 	localSuffixes []string
 	listener      net.Listener
+	noWeb         bool
 }
 
 // WithHTTPClient replaces the SSRF-safe client used for identity, OAuth and
@@ -44,6 +46,9 @@ func WithLocalHandleSuffixes(s ...string) Option { return func(o *options) { o.l
 // WithListener serves on ln instead of listening on the configured address.
 func WithListener(ln net.Listener) Option { return func(o *options) { o.listener = ln } }
 
+// WithoutWeb builds only the ingester (the ingest command).
+func WithoutWeb() Option { return func(o *options) { o.noWeb = true } }
+
 // App is a built, not yet running, statusphere process.
 type App struct {
 	cfg      config.Config
@@ -51,8 +56,10 @@ type App struct {
 	Store    *store.Store
 	OAuth    *oauth.Client
 	Identity *identity.Resolver
-	Web      *web.Server
+	Web      *web.Server      // nil with WithoutWeb
+	Ingester *ingest.Ingester // nil unless cfg.Ingest
 	ln       net.Listener
+	handler  http.Handler // the web app, or only /metrics and /healthz
 }
 
 // New builds the app: it opens (and migrates) the database, and listens.
@@ -93,6 +100,33 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 		PLCURL: cfg.PLCURL, HTTPClient: o.httpClient, LocalHandleSuffixes: o.localSuffixes, UserAgent: userAgent,
 	})
 	resolver := identity.NewResolver(dir, st, log.With("component", "identity"))
+	reg := newRegistry(st)
+	a := &App{cfg: cfg, log: log, Store: st, Identity: resolver, ln: ln}
+
+	if cfg.Ingest {
+		a.Ingester, err = ingest.New(ingest.Config{
+			Source: cfg.Source, RelayURL: cfg.RelayURL, JetstreamURL: cfg.JetstreamURL, UserAgent: userAgent,
+		}, ingest.Deps{
+			Store: st, Validator: cat, Directory: dir, Identities: resolver, HTTPClient: o.httpClient,
+			Registry: reg, Logger: log.With("component", "ingest"),
+		})
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("ingester: %w", err)
+		}
+	}
+	checks := map[string]web.Check{"database": databaseCheck(st)}
+	if a.Ingester != nil {
+		checks["ingest"] = ingestCheck(a.Ingester)
+	}
+	if o.noWeb {
+		// The ingest-only process serves just its operations endpoints.
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metricsHandler(reg))
+		mux.Handle("GET /healthz", web.Health(checks))
+		a.handler = mux
+		return a, nil
+	}
 	oc, err := oauth.New(oauth.Config{
 		PublicURL: cfg.PublicURL, LocalAddr: ln.Addr().String(), PrivateKey: cfg.OAuthKey,
 		HTTPClient: o.httpClient, Directory: dir, UserAgent: userAgent,
@@ -101,18 +135,18 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 		st.Close()
 		return nil, err
 	}
-	reg := newRegistry(st)
 	ws, err := web.New(web.Deps{
 		Store: st, Auth: oc, OAuth: oc, PDS: pds.New(o.httpClient), Identities: resolver, Lexicons: cat,
 		Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
 		Metrics: reg, Extra: map[string]http.Handler{"GET /metrics": metricsHandler(reg)},
-		Checks: map[string]web.Check{"database": databaseCheck(st)},
+		Checks: checks,
 	})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &App{cfg: cfg, log: log, Store: st, OAuth: oc, Identity: resolver, Web: ws, ln: ln}, nil
+	a.OAuth, a.Web, a.handler = oc, ws, ws
+	return a, nil
 }
 
 // URL is where the app is reachable (http://127.0.0.1:port in development).
@@ -123,11 +157,42 @@ func (a *App) URL() string {
 	return "http://" + a.ln.Addr().String()
 }
 
-// Run serves until ctx ends, then shuts down gracefully and closes the store.
+// Run runs the web server and the ingester (as built) until ctx ends, then
+// shuts down gracefully (the ingester flushes its cursor) and closes the store.
 func (a *App) Run(ctx context.Context) error {
 	defer a.Store.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	running := 0
+	if a.Ingester != nil {
+		running++
+		go func() {
+			err := a.Ingester.Run(ctx)
+			if err != nil && ctx.Err() == nil {
+				err = fmt.Errorf("ingester: %w", err)
+			} else {
+				err = nil
+			}
+			errc <- err
+		}()
+	}
+	running++
+	go func() { errc <- a.serve(ctx) }()
+	var first error
+	for range running {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+			cancel() // one part failed: stop the other
+		}
+	}
+	return first
+}
+
+// serve runs the web server and background jobs until ctx ends.
+func (a *App) serve(ctx context.Context) error {
 	srv := &http.Server{
-		Handler:           a.Web,
+		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -136,20 +201,22 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
-	go a.OAuth.PruneAuthRequests(bg, 10*time.Minute)
-	go a.Identity.Run(bg, 5*time.Second)
-	go a.Web.Watch(bg, 300*time.Millisecond)
+	if a.Web != nil {
+		go a.OAuth.PruneAuthRequests(bg, 10*time.Minute)
+		go a.Identity.Run(bg, 5*time.Second)
+		go a.Web.Watch(bg, 300*time.Millisecond)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(a.ln) }()
-	a.log.Info("statusphere serving", "url", a.URL(), "database", a.Store.Dialect(), "oauth_confidential", a.OAuth.IsConfidential())
+	a.log.Info("statusphere serving", "url", a.URL(), "database", a.Store.Dialect(), "web", a.Web != nil, "ingest", a.Ingester != nil)
 
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down")
+	a.log.Info("web server shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {

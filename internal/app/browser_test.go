@@ -97,6 +97,21 @@ func TestBrowserLoginPostStatus(t *testing.T) {
 		t.Errorf("record key %q is not a TID: %v", rkey, err)
 	}
 
+	// A status bob writes with another app arrives through the firehose and
+	// shows on alice's open page, without a reload.
+	bob := n.Account("bob")
+	bobRec := map[string]any{"$type": statusNSID, "status": "🚀", "createdAt": syntax.DatetimeNow().String()}
+	if _, err := bob.CreateRecord(ctx, statusNSID, "", bobRec, nil); err != nil {
+		t.Fatal(err)
+	}
+	var live string
+	lctx, cancel := contextWithTimeout(b, 5*time.Second)
+	err = chromedp.Run(lctx, chromedp.WaitVisible(`//div[@id="timeline"]//a[contains(., "@bob.test")]`), chromedp.Text(`#timeline`, &live))
+	cancel()
+	if err != nil || !strings.Contains(live, "🚀") {
+		t.Fatalf("bob's status did not arrive on alice's page: %v (timeline %q)", err, live)
+	}
+
 	// The page after a reload still shows it (from the database).
 	var reloaded string
 	if err := chromedp.Run(b, chromedp.Reload(), chromedp.WaitVisible(`#timeline .status-line`), chromedp.Text(`#timeline`, &reloaded)); err != nil {

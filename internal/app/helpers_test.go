@@ -30,8 +30,7 @@ func startApp(t *testing.T, n *testnet.Network, dbPath string, opts ...app.Optio
 	t.Helper()
 	cfg, err := config.Parse("serve", []string{
 		"-addr", "127.0.0.1:0", "-database-url", dbPath, "-plc-url", n.PLCURL,
-		"-relay-url", strings.Replace(n.FirehoseURL(), "/xrpc/com.atproto.sync.subscribeRepos", "", 1),
-		"-ingest=false",
+		"-relay-url", n.FirehoseURL(),
 	}, func(string) string { return "" })
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/statusphere/statusphere/internal/ingest"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/web"
 )
@@ -42,5 +43,16 @@ func databaseCheck(st *store.Store) web.Check {
 			return map[string]any{"ok": false, "error": err.Error()}, false
 		}
 		return map[string]any{"ok": true, "dialect": st.Dialect(), "ping_ms": time.Since(start).Milliseconds()}, true
+	}
+}
+
+// ingestCheck is /healthz's ingester check: healthy while connected.
+func ingestCheck(in *ingest.Ingester) web.Check {
+	return func(context.Context) (any, bool) {
+		h := in.Status()
+		return map[string]any{
+			"connected": h.Connected, "holds_lease": h.HoldsLease, "cursor": h.Cursor,
+			"lag_seconds": h.Lag.Seconds(), "last_event": h.LastEventTime,
+		}, h.Connected || !h.HoldsLease
 	}
 }
