@@ -51,7 +51,7 @@ func (i *Ingester) handleCommit(ctx context.Context, seq int64, evt *comatproto.
 		i.markHandled(seq)
 		return nil
 	}
-	return i.apply(ctx, seq, changes)
+	return i.apply(ctx, seq, changes, true)
 }
 
 // verifiedChanges verifies evt (retrying a few times when the signing key
@@ -119,10 +119,10 @@ func (i *Ingester) verifiedChanges(ctx context.Context, evt *comatproto.SyncSubs
 }
 
 // apply stores changes and the cursor pos in one transaction, then counts
-// and logs them. An invalid record removes any row at its URI (an older
-// version, or an optimistic write): the row must not show what the
-// repository no longer holds.
-func (i *Ingester) apply(ctx context.Context, pos int64, changes []change) error {
+// and logs them unless they replay events already counted. An invalid
+// record removes any row at its URI (an older version, or an optimistic
+// write): the row must not show what the repository no longer holds.
+func (i *Ingester) apply(ctx context.Context, pos int64, changes []change, count bool) error {
 	err := i.writeTx(ctx, pos, func(tx *store.Tx) error {
 		for _, c := range changes {
 			if c.remove {
@@ -137,7 +137,7 @@ func (i *Ingester) apply(ctx context.Context, pos int64, changes []change) error
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || !count {
 		return err
 	}
 	for _, c := range changes {

@@ -96,7 +96,7 @@ func (i *Ingester) finalFlush() {
 		return
 	}
 	if i.cur.have {
-		i.log.Info("ingest cursor stored", "seq", i.cur.stored)
+		i.log.Info("ingest stopped", "seq", i.cur.stored)
 	}
 }
 

@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
+	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
@@ -180,4 +185,79 @@ func metricValue(t testing.TB, m prometheus.Metric) float64 {
 		return out.Counter.GetValue()
 	}
 	return out.Gauge.GetValue()
+}
+
+// fakeRelay serves a fixed list of frames (each with its seq) over
+// subscribeRepos, from the requested cursor on, then holds the connection.
+type fakeRelay struct {
+	*httptest.Server
+	frames [][]byte
+	seqs   []int64
+	mu     sync.Mutex
+	dials  []string // the cursor of each connection ("" for none)
+}
+
+func startFakeRelay(t testing.TB, frames []*frame) *fakeRelay {
+	t.Helper()
+	fr := &fakeRelay{}
+	for i, f := range frames {
+		cp := *f
+		setSeq(&cp, int64(i+1))
+		fr.frames = append(fr.frames, encodeFrame(t, &cp))
+		fr.seqs = append(fr.seqs, int64(i+1))
+	}
+	fr.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cursor := r.URL.Query().Get("cursor")
+		fr.mu.Lock()
+		fr.dials = append(fr.dials, cursor)
+		fr.mu.Unlock()
+		from, _ := strconv.ParseInt(cursor, 10, 64)
+		conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		for i, b := range fr.frames {
+			if fr.seqs[i] <= from {
+				continue
+			}
+			if err := conn.WriteMessage(websocket.BinaryMessage, b); err != nil {
+				return
+			}
+		}
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(fr.Close)
+	return fr
+}
+
+// wsURL is the server's address as a websocket URL.
+func (fr *fakeRelay) wsURL() string { return "ws" + strings.TrimPrefix(fr.URL, "http") }
+
+// lastSeq is the seq of the last frame served.
+func (fr *fakeRelay) lastSeq() int64 { return fr.seqs[len(fr.seqs)-1] }
+
+// recordedFrames returns the committed recording's frames, decoded, without
+// #sync (which would fetch repositories from a PDS), and its directory.
+func recordedFrames(t testing.TB) ([]*frame, *identity.MockDirectory) {
+	t.Helper()
+	rec, err := readRecording(framesTestdata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*frame
+	for _, b := range rec.Frames {
+		f, err := decodeFrame(b)
+		if err != nil {
+			t.Fatalf("testdata frame: %v", err)
+		}
+		if f.kind != kindSync {
+			out = append(out, f)
+		}
+	}
+	return out, rec.directory()
 }

@@ -234,5 +234,7 @@ func (i *Ingester) handleJetstreamCommit(ctx context.Context, pos int64, ev *jet
 		i.markHandled(pos)
 		return nil
 	}
-	return i.apply(ctx, pos, []change{ch})
+	// After a rewind, events up to the cursor come again: applied again,
+	// harmlessly, but not counted again.
+	return i.apply(ctx, pos, []change{ch}, ev.TimeUS > i.cur.handled || !i.cur.have)
 }

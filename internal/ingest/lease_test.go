@@ -1,0 +1,73 @@
+package ingest
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/statusphere/statusphere/internal/store"
+)
+
+func TestIngestLease(t *testing.T) {
+	frames, dir := recordedFrames(t)
+	relay := startFakeRelay(t, frames)
+	_, path := openStore(t)
+	open := func() *store.Store { // another process on the same database
+		st, err := store.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	stA, stB := open(), open()
+	ctx := context.Background()
+	const ttl = 1500 * time.Millisecond
+
+	// A crashed ingester ("ghost") holds the lease and no longer renews it.
+	if ok, err := stA.AcquireLease(ctx, LeaseName, "ghost", ttl, time.Now()); !ok || err != nil {
+		t.Fatalf("ghost lease: %v %v", ok, err)
+	}
+	cfg := Config{RelayURL: relay.wsURL(), LeaseTTL: ttl, FromOldest: true}
+	deps := Deps{Directory: dir, Validator: catalog(t)}
+	cfgA, depsA := cfg, deps
+	cfgA.LeaseHolder, depsA.Store = "a", stA
+	a := startIngester(t, cfgA, depsA)
+	time.Sleep(ttl / 3)
+	if h := a.Status(); h.HoldsLease || h.Connected {
+		t.Fatalf("a holds the lease or is connected while the ghost's lease is live: %+v", h)
+	}
+	waitFor(t, 3*ttl, "a to take over the expired lease and catch up", func() bool {
+		h := a.Status()
+		return h.HoldsLease && h.Cursor == relay.lastSeq()
+	})
+
+	// b stands by while a renews.
+	cfgB, depsB := cfg, deps
+	cfgB.LeaseHolder, depsB.Store = "b", stB
+	b := startIngester(t, cfgB, depsB)
+	time.Sleep(2 * ttl)
+	if h := b.Status(); h.HoldsLease || h.Connected {
+		t.Fatalf("b holds the lease or is connected while a renews it: %+v", h)
+	}
+	if !a.Status().HoldsLease {
+		t.Fatal("a lost the lease while renewing it")
+	}
+
+	// a stops and releases the lease: b takes over at once, from a's cursor.
+	a.stop()
+	waitFor(t, ttl, "b to take over", func() bool { return b.Status().HoldsLease && b.Status().Connected })
+	relay.mu.Lock()
+	last := relay.dials[len(relay.dials)-1]
+	relay.mu.Unlock()
+	if last != strconv.FormatInt(relay.lastSeq(), 10) {
+		t.Errorf("b dialled with cursor %q, want a's %d", last, relay.lastSeq())
+	}
+	if n, _ := stB.CountStatuses(ctx); n != 3 {
+		t.Errorf("%d statuses stored, want 3", n)
+	}
+	if c := b.Status().Counts; c.Applied != 0 || c.Events != 0 {
+		t.Errorf("b handled events again: %+v", c)
+	}
+}
