@@ -109,7 +109,8 @@ func TestBrowserLoginPostStatus(t *testing.T) {
 	err = chromedp.Run(lctx, chromedp.WaitVisible(`//div[@id="timeline"]//a[contains(., "@bob.test")]`), chromedp.Text(`#timeline`, &live))
 	cancel()
 	if err != nil || !strings.Contains(live, "🚀") {
-		t.Fatalf("bob's status did not arrive on alice's page: %v (timeline %q)", err, live)
+		rows, _ := a.Store.Timeline(ctx, 10, time.Time{})
+		t.Fatalf("bob's status did not arrive on alice's page: %v (timeline %q; database %+v)", err, live, rows)
 	}
 
 	// The page after a reload still shows it (from the database).

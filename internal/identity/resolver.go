@@ -41,11 +41,12 @@ func (r *Resolver) Refresh(ctx context.Context, did syntax.DID) (store.Identity,
 	if err := r.dir.Purge(ctx, did.AtIdentifier()); err != nil {
 		r.log.Debug("purging cached identity", "did", did, "error", err)
 	}
-	return r.resolve(ctx, did)
+	return r.Resolve(ctx, did)
 }
 
-// resolve looks did up (cached) and records what it found.
-func (r *Resolver) resolve(ctx context.Context, did syntax.DID) (store.Identity, error) {
+// Resolve looks did up (from the directory's cache when it can) and records
+// what it found.
+func (r *Resolver) Resolve(ctx context.Context, did syntax.DID) (store.Identity, error) {
 	ident, err := r.dir.LookupDID(ctx, did)
 	if err != nil {
 		return store.Identity{}, fmt.Errorf("identity: look up %s: %w", did, err)
@@ -76,7 +77,7 @@ func (r *Resolver) Run(ctx context.Context, interval time.Duration) {
 			if until, ok := failed[did]; ok && time.Now().Before(until) {
 				continue
 			}
-			if _, err := r.resolve(ctx, did); err != nil {
+			if _, err := r.Resolve(ctx, did); err != nil {
 				if ctx.Err() != nil {
 					return
 				}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/bluesky-social/indigo/atproto/syntax"
 )
 
 // Live fans new statuses out to the browsers that watch the timeline
@@ -96,6 +98,9 @@ func (s *Server) Watch(ctx context.Context, interval time.Duration) {
 				l.publishSeen(e.URI.String() + " " + e.CID)
 				continue
 			}
+			if e.Handle == "" {
+				e.Handle = s.handleNow(ctx, e.AuthorDID)
+			}
 			l.publish(newStatusView(e.Status, e.Handle, now), e.CID)
 		}
 		first = false
@@ -109,6 +114,20 @@ func (s *Server) Watch(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// handleNow resolves an author the identity table does not know yet, so a
+// live status shows a handle rather than a DID. It runs in the poller, never
+// on a request.
+func (s *Server) handleNow(ctx context.Context, did syntax.DID) string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	id, err := s.Identities.Resolve(ctx, did)
+	if err != nil {
+		s.Log.Info("resolving a live status's author", "did", did, "error", err)
+		return ""
+	}
+	return id.Handle
 }
 
 // publishSeen marks a version as already shown (present at start-up).

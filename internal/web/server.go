@@ -41,6 +41,7 @@ type Auth interface {
 // Identities refreshes and looks up identities.
 type Identities interface {
 	Refresh(ctx context.Context, did syntax.DID) (store.Identity, error)
+	Resolve(ctx context.Context, did syntax.DID) (store.Identity, error)
 	Directory() identity.Directory
 }
 
