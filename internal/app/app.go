@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/bluesky-social/indigo/util/ssrf"
-
 	"github.com/statusphere/statusphere"
 	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/identity"
@@ -69,7 +67,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		opt(&o)
 	}
 	if o.httpClient == nil {
-		o.httpClient = &http.Client{Timeout: 15 * time.Second, Transport: ssrf.PublicOnlyTransport()}
+		o.httpClient = newHTTPClient(cfg.PLCURL)
 	}
 	ln := o.listener
 	if ln == nil {
@@ -106,6 +104,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 	if cfg.Ingest {
 		a.Ingester, err = ingest.New(ingest.Config{
 			Source: cfg.Source, RelayURL: cfg.RelayURL, JetstreamURL: cfg.JetstreamURL, UserAgent: userAgent,
+			LeaseTTL: cfg.LeaseTTL,
 		}, ingest.Deps{
 			Store: st, Validator: cat, Directory: dir, Identities: resolver, HTTPClient: o.httpClient,
 			Registry: reg, Logger: log.With("component", "ingest"),

@@ -27,6 +27,7 @@ type Config struct {
 	LogFormat     string        // "text" or "json"
 	LogLevel      slog.Level    // debug, info, warn, error
 	SessionMaxAge time.Duration // how long a login lasts
+	LeaseTTL      time.Duration // how long the ingest lease lasts unless renewed
 }
 
 // Parse reads the settings of one subcommand from args and the environment.
@@ -53,10 +54,11 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	str(&c.RelayURL, "relay-url", "STATUSPHERE_RELAY_URL", "wss://bsky.network", "relay host for com.atproto.sync.subscribeRepos")
 	str(&c.JetstreamURL, "jetstream-url", "STATUSPHERE_JETSTREAM_URL", "wss://jetstream2.us-east.bsky.network/subscribe", "Jetstream subscribe URL")
 	str(&c.LogFormat, "log-format", "STATUSPHERE_LOG_FORMAT", "text", "log format: text or json")
-	var level, maxAge, ingest string
+	var level, maxAge, ingest, leaseTTL string
 	str(&level, "log-level", "STATUSPHERE_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	str(&maxAge, "session-max-age", "STATUSPHERE_SESSION_MAX_AGE", "720h", "how long a login lasts")
 	str(&ingest, "ingest", "STATUSPHERE_INGEST", "true", "serve: also run the firehose ingester in this process")
+	str(&leaseTTL, "ingest-lease-ttl", "STATUSPHERE_INGEST_LEASE_TTL", "30s", "how long the single-ingester lease lasts unless renewed; a standby ingester takes over after it")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -72,6 +74,9 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		errs = append(errs, fmt.Errorf("session-max-age (STATUSPHERE_SESSION_MAX_AGE): %q is not a positive duration such as 720h", maxAge))
 	}
 	c.SessionMaxAge = d
+	if c.LeaseTTL, err = time.ParseDuration(leaseTTL); err != nil || c.LeaseTTL < time.Second {
+		errs = append(errs, fmt.Errorf("ingest-lease-ttl (STATUSPHERE_INGEST_LEASE_TTL): %q is not a duration of at least 1s", leaseTTL))
+	}
 	b, err := strconv.ParseBool(ingest)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("ingest (STATUSPHERE_INGEST): %q is not true or false", ingest))

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func noEnv(string) string { return "" }
+
+func TestDefaultsNeedNoConfiguration(t *testing.T) {
+	c, err := Parse("serve", nil, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DatabaseURL != "statusphere.db" || c.PublicURL != "" || !c.Ingest || c.Source != "relay" || c.Secure() {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestFlagsBeatEnvironment(t *testing.T) {
+	env := map[string]string{"STATUSPHERE_ADDR": "127.0.0.1:9000", "DATABASE_URL": "postgres://db/x", "STATUSPHERE_LOG_FORMAT": "json"}
+	c, err := Parse("serve", []string{"-addr", "127.0.0.1:9001"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9001" || c.DatabaseURL != "postgres://db/x" || c.LogFormat != "json" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestBadSettingsAreNamed(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"addr", []string{"-addr", "nonsense"}, nil, "addr (STATUSPHERE_ADDR)"},
+		{"public url not https", []string{"-public-url", "http://example.com", "-oauth-private-key", "z"}, nil, "public-url (STATUSPHERE_PUBLIC_URL)"},
+		{"public url without key", []string{"-public-url", "https://example.com"}, nil, "oauth-private-key (STATUSPHERE_OAUTH_PRIVATE_KEY)"},
+		{"source", nil, map[string]string{"STATUSPHERE_SOURCE": "carrier-pigeon"}, "source (STATUSPHERE_SOURCE)"},
+		{"log level", []string{"-log-level", "loud"}, nil, "log-level (STATUSPHERE_LOG_LEVEL)"},
+		{"log format", []string{"-log-format", "xml"}, nil, "log-format (STATUSPHERE_LOG_FORMAT)"},
+		{"session age", []string{"-session-max-age", "-1h"}, nil, "session-max-age"},
+		{"ingest", []string{"-ingest", "maybe"}, nil, "ingest (STATUSPHERE_INGEST)"},
+		{"relay url", []string{"-relay-url", "ftp://x"}, nil, "relay-url (STATUSPHERE_RELAY_URL)"},
+		{"plc url", []string{"-plc-url", "plc"}, nil, "plc-url (STATUSPHERE_PLC_URL)"},
+		{"lease ttl", []string{"-ingest-lease-ttl", "1ms"}, nil, "ingest-lease-ttl"},
+		{"stray argument", []string{"extra"}, nil, "unexpected argument"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("serve", tc.args, func(k string) string { return tc.env[k] })
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPublicURLMakesCookiesSecure(t *testing.T) {
+	c, err := Parse("serve", []string{"-public-url", "https://status.example.com/", "-oauth-private-key", "zKey"}, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Secure() || c.PublicURL != "https://status.example.com" || c.SessionMaxAge != 720*time.Hour {
+		t.Fatalf("got %+v", c)
+	}
+}
