@@ -1,7 +1,6 @@
 package lexicon
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	statusphere "github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/lexicon/lexicontest"
 )
 
 func statusSchema(t *testing.T) []byte {
@@ -36,10 +36,10 @@ func TestAuthorityDomain(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	pds := newFakePDS(t)
+	pds := lexicontest.NewFakePDS(t)
 	schema := statusSchema(t)
 	withType := `{"$type":"com.atproto.lexicon.schema",` + strings.TrimPrefix(strings.TrimSpace(string(schema)), "{")
-	didTXT := []string{"did=" + string(pds.did)}
+	didTXT := []string{"did=" + string(pds.DID)}
 	tests := []struct {
 		name     string
 		dns      map[string][]string
@@ -49,7 +49,7 @@ func TestResolve(t *testing.T) {
 	}{
 		{name: "published", dns: map[string][]string{"_lexicon.statusphere.xyz": didTXT}, record: withType},
 		{name: "published without $type", dns: map[string][]string{"_lexicon.statusphere.xyz": didTXT}, record: string(schema)},
-		{name: "other TXT records ignored", dns: map[string][]string{"_lexicon.statusphere.xyz": {"v=spf1 -all", "did=" + string(pds.did)}}, record: withType},
+		{name: "other TXT records ignored", dns: map[string][]string{"_lexicon.statusphere.xyz": {"v=spf1 -all", "did=" + string(pds.DID)}}, record: withType},
 		{name: "no DNS record", dns: nil, wantErr: "no _lexicon DNS TXT record", notFound: true},
 		{name: "TXT without did", dns: map[string][]string{"_lexicon.statusphere.xyz": {"hello"}}, wantErr: "has no did= record", notFound: true},
 		{name: "TXT with a bad DID", dns: map[string][]string{"_lexicon.statusphere.xyz": {"did=nope"}}, wantErr: "is not a DID"},
@@ -64,13 +64,11 @@ func TestResolve(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			pds.mu.Lock()
-			pds.records = map[string]json.RawMessage{}
-			pds.mu.Unlock()
+			pds.Reset()
 			if tc.record != "" {
-				pds.put("com.atproto.lexicon.schema", "xyz.statusphere.status", tc.record)
+				pds.Put("com.atproto.lexicon.schema", "xyz.statusphere.status", tc.record)
 			}
-			r := &Resolver{LookupTXT: txt(tc.dns), Directory: pds.directory(), HTTPClient: pds.srv.Client()}
+			r := &Resolver{LookupTXT: lexicontest.TXT(tc.dns), Directory: pds.Directory(), HTTPClient: pds.Server.Client()}
 			res, err := r.Resolve(t.Context(), StatusNSID)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -84,7 +82,7 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Resolve: %v", err)
 			}
-			if res.DID != pds.did || res.Record.URI != syntax.ATURI("at://"+string(pds.did)+"/com.atproto.lexicon.schema/xyz.statusphere.status") {
+			if res.DID != pds.DID || res.Record.URI != syntax.ATURI("at://"+string(pds.DID)+"/com.atproto.lexicon.schema/xyz.statusphere.status") {
 				t.Errorf("resolved %+v", res)
 			}
 			c := NewCatalog()
@@ -99,15 +97,15 @@ func TestResolve(t *testing.T) {
 }
 
 func TestFetchRecord(t *testing.T) {
-	pds := newFakePDS(t)
-	pds.put("xyz.statusphere.status", "3kznmn7xqxl22", `{"$type":"xyz.statusphere.status","status":"🙂","createdAt":"2024-11-24T05:06:07Z"}`)
-	r := &Resolver{LookupTXT: txt(nil), Directory: pds.directory(), HTTPClient: pds.srv.Client()}
+	pds := lexicontest.NewFakePDS(t)
+	pds.Put("xyz.statusphere.status", "3kznmn7xqxl22", `{"$type":"xyz.statusphere.status","status":"🙂","createdAt":"2024-11-24T05:06:07Z"}`)
+	r := &Resolver{LookupTXT: lexicontest.TXT(nil), Directory: pds.Directory(), HTTPClient: pds.Server.Client()}
 	tests := []struct {
 		name    string
 		uri     string
 		wantErr string
 	}{
-		{"by DID", "at://" + string(pds.did) + "/xyz.statusphere.status/3kznmn7xqxl22", ""},
+		{"by DID", "at://" + string(pds.DID) + "/xyz.statusphere.status/3kznmn7xqxl22", ""},
 		{"by handle", "at://lex.example.com/xyz.statusphere.status/3kznmn7xqxl22", ""},
 		{"missing record", "at://lex.example.com/xyz.statusphere.status/3kznmn7xqxl23", "RecordNotFound"},
 		{"unknown account", "at://nobody.example.com/xyz.statusphere.status/3kznmn7xqxl22", "resolving nobody.example.com"},
@@ -133,9 +131,9 @@ func TestFetchRecord(t *testing.T) {
 }
 
 func TestResolveInto(t *testing.T) {
-	pds := newFakePDS(t)
-	pds.put("com.atproto.lexicon.schema", "xyz.statusphere.status", string(statusSchema(t)))
-	r := &Resolver{LookupTXT: txt(map[string][]string{"_lexicon.statusphere.xyz": {"did=" + string(pds.did)}}), Directory: pds.directory(), HTTPClient: pds.srv.Client()}
+	pds := lexicontest.NewFakePDS(t)
+	pds.Put("com.atproto.lexicon.schema", "xyz.statusphere.status", string(statusSchema(t)))
+	r := &Resolver{LookupTXT: lexicontest.TXT(map[string][]string{"_lexicon.statusphere.xyz": {"did=" + string(pds.DID)}}), Directory: pds.Directory(), HTTPClient: pds.Server.Client()}
 	tests := []struct {
 		name      string
 		record    string

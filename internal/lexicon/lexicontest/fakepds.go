@@ -1,4 +1,4 @@
-package lexicon
+package lexicontest
 
 import (
 	"context"
@@ -13,16 +13,15 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 )
 
-// fakePDS is a minimal stand-in for a PDS, for unit tests of resolution
-// and publishing: one account, createSession, deleteSession, putRecord and
-// getRecord over an in-memory repo. (TestLexiconPublishResolve runs the same
-// code against the real PDS.)
-type fakePDS struct {
-	t        *testing.T
-	srv      *httptest.Server
-	did      syntax.DID
-	handle   syntax.Handle
-	password string
+// FakePDS is a minimal stand-in for a PDS: one account
+// (lex.example.com, password hunter2), and com.atproto.server.createSession,
+// deleteSession, com.atproto.repo.putRecord and getRecord over an in-memory
+// repo. Its server is closed when the test ends.
+type FakePDS struct {
+	Server   *httptest.Server
+	DID      syntax.DID
+	Handle   syntax.Handle
+	Password string
 
 	mu      sync.Mutex
 	records map[string]json.RawMessage // "collection/rkey" → value
@@ -30,10 +29,11 @@ type fakePDS struct {
 	ended   bool
 }
 
-func newFakePDS(t *testing.T) *fakePDS {
+// NewFakePDS starts a FakePDS.
+func NewFakePDS(t testing.TB) *FakePDS {
 	t.Helper()
-	p := &fakePDS{
-		t: t, did: "did:plc:lexpublisher0000000000000", handle: "lex.example.com", password: "hunter2",
+	p := &FakePDS{
+		DID: "did:plc:lexpublisher0000000000000", Handle: "lex.example.com", Password: "hunter2",
 		records: map[string]json.RawMessage{},
 	}
 	mux := http.NewServeMux()
@@ -43,11 +43,11 @@ func newFakePDS(t *testing.T) *fakePDS {
 			xrpcFail(w, 400, "InvalidRequest", err.Error())
 			return
 		}
-		if (in.Identifier != string(p.handle) && in.Identifier != string(p.did)) || in.Password != p.password {
+		if (in.Identifier != string(p.Handle) && in.Identifier != string(p.DID)) || in.Password != p.Password {
 			xrpcFail(w, 401, "AuthenticationRequired", "Invalid identifier or password")
 			return
 		}
-		writeJSON(w, map[string]string{"did": string(p.did), "handle": string(p.handle), "accessJwt": "access-token", "refreshJwt": "refresh-token"})
+		writeJSON(w, map[string]string{"did": string(p.DID), "handle": string(p.Handle), "accessJwt": "access-token", "refreshJwt": "refresh-token"})
 	})
 	mux.HandleFunc("POST /xrpc/com.atproto.server.deleteSession", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer refresh-token" {
@@ -68,7 +68,7 @@ func newFakePDS(t *testing.T) *fakePDS {
 			xrpcFail(w, 400, "InvalidRequest", err.Error())
 			return
 		}
-		if in["repo"] != string(p.did) {
+		if in["repo"] != string(p.DID) {
 			xrpcFail(w, 400, "InvalidRequest", "wrong repo")
 			return
 		}
@@ -78,11 +78,11 @@ func newFakePDS(t *testing.T) *fakePDS {
 		p.records[key] = rec
 		p.puts = append(p.puts, in)
 		p.mu.Unlock()
-		writeJSON(w, map[string]string{"uri": "at://" + string(p.did) + "/" + key, "cid": "bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq"})
+		writeJSON(w, map[string]string{"uri": "at://" + string(p.DID) + "/" + key, "cid": "bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq"})
 	})
 	mux.HandleFunc("GET /xrpc/com.atproto.repo.getRecord", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if q.Get("repo") != string(p.did) {
+		if q.Get("repo") != string(p.DID) {
 			xrpcFail(w, 400, "RepoNotFound", "no such repo")
 			return
 		}
@@ -94,33 +94,56 @@ func newFakePDS(t *testing.T) *fakePDS {
 			xrpcFail(w, 400, "RecordNotFound", "Could not locate record: "+key)
 			return
 		}
-		writeJSON(w, map[string]any{"uri": "at://" + string(p.did) + "/" + key, "cid": "bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq", "value": rec})
+		writeJSON(w, map[string]any{"uri": "at://" + string(p.DID) + "/" + key, "cid": "bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq", "value": rec})
 	})
-	p.srv = httptest.NewServer(mux)
-	t.Cleanup(p.srv.Close)
+	p.Server = httptest.NewServer(mux)
+	t.Cleanup(p.Server.Close)
 	return p
 }
 
-func (p *fakePDS) put(collection, rkey, value string) {
+// Put stores a record.
+func (p *FakePDS) Put(collection, rkey, value string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.records[collection+"/"+rkey] = json.RawMessage(value)
 }
 
-// directory resolves the fake account to the fake PDS.
-func (p *fakePDS) directory() identity.Directory {
+// Reset removes every record.
+func (p *FakePDS) Reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.records = map[string]json.RawMessage{}
+}
+
+// Puts returns the putRecord requests received, decoded.
+func (p *FakePDS) Puts() []map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]map[string]any(nil), p.puts...)
+}
+
+// SessionEnded reports whether deleteSession was called.
+func (p *FakePDS) SessionEnded() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ended
+}
+
+// Directory resolves the fake account (by handle or DID) to the fake PDS.
+func (p *FakePDS) Directory() identity.Directory {
 	dir := identity.NewMockDirectory()
 	dir.Insert(identity.Identity{
-		DID:         p.did,
-		Handle:      p.handle,
-		AlsoKnownAs: []string{"at://" + string(p.handle)},
-		Services:    map[string]identity.ServiceEndpoint{"atproto_pds": {Type: "AtprotoPersonalDataServer", URL: p.srv.URL}},
+		DID:         p.DID,
+		Handle:      p.Handle,
+		AlsoKnownAs: []string{"at://" + string(p.Handle)},
+		Services:    map[string]identity.ServiceEndpoint{"atproto_pds": {Type: "AtprotoPersonalDataServer", URL: p.Server.URL}},
 	})
 	return dir
 }
 
-// txt is a DNS TXT lookup over a fixed table; missing names are NXDOMAIN.
-func txt(records map[string][]string) TXTLookup {
+// TXT is a DNS TXT lookup over a fixed table (assignable to
+// lexicon.TXTLookup); names not in it are NXDOMAIN.
+func TXT(records map[string][]string) func(ctx context.Context, name string) ([]string, error) {
 	return func(ctx context.Context, name string) ([]string, error) {
 		if v, ok := records[name]; ok {
 			return v, nil
