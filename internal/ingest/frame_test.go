@@ -87,8 +87,11 @@ func FuzzDecodeFrame(f *testing.F) {
 		switch fr.kind {
 		case kindCommit:
 			for _, op := range fr.commit.Ops {
-				if op != nil {
-					isOurs(op.Path)
+				if op == nil {
+					continue
+				}
+				if rkey, ok := isOurs(op.Path); ok && op.Path != Collection+"/"+rkey {
+					t.Fatalf("isOurs(%q) = %q", op.Path, rkey)
 				}
 			}
 		case kindError:

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -165,6 +166,8 @@ type Ingester struct {
 	m          *metrics
 	refreshes  *refresher
 
+	running atomic.Bool
+
 	// Health, read by Status from any goroutine.
 	connected     atomic.Bool
 	lastEventTime atomic.Int64 // unix nanoseconds of the last event's own time
@@ -312,17 +315,24 @@ func (i *Ingester) SourceName() string { return i.source }
 // as soon as it loses it. Connection failures are retried forever with
 // backoff; Run returns an error only if it cannot work at all.
 func (i *Ingester) Run(ctx context.Context) error {
+	if !i.running.CompareAndSwap(false, true) {
+		return errors.New("ingest: Run called twice")
+	}
+	bg, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait() // background work ends before Run returns
+	defer stop()
 	if i.cfg.SummaryInterval > 0 {
-		go i.summarize(ctx)
+		wg.Go(func() { i.summarize(bg) })
 	}
 	if i.refreshes != nil {
-		go i.refreshes.run(ctx)
+		wg.Go(func() { i.refreshes.run(bg) })
 	}
 	if i.cfg.DisableLease {
 		i.consume(ctx)
-		return nil
+	} else {
+		i.runWithLease(ctx)
 	}
-	i.runWithLease(ctx)
 	return nil
 }
 

@@ -104,7 +104,7 @@ func (i *Ingester) jetstreamSession(ctx context.Context) error {
 		<-sctx.Done()
 		conn.Close()
 	}()
-	msgs := make(chan []byte, 256)
+	msgs := make(chan []byte, frameQueue)
 	readErr := make(chan error, 1)
 	i.keepAlive(sctx, conn)
 	go i.readMessages(sctx, conn, msgs, readErr)

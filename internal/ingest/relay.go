@@ -13,9 +13,14 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// minHealthySession is how long a connection must last for the reconnect
-// backoff to start over.
-const minHealthySession = 30 * time.Second
+const (
+	// minHealthySession is how long a connection must last for the
+	// reconnect backoff to start over.
+	minHealthySession = 30 * time.Second
+	// frameQueue is how many frames read ahead of the one being handled
+	// may wait in memory (typical frames are a few KB).
+	frameQueue = 32
+)
 
 // streamError is an error frame sent by the server; it ends the connection.
 type streamError struct{ name, message string }
@@ -91,7 +96,7 @@ func (i *Ingester) relaySession(ctx context.Context) error {
 		<-sctx.Done()
 		conn.Close() // unblocks the reader
 	}()
-	frames := make(chan []byte, 256)
+	frames := make(chan []byte, frameQueue)
 	readErr := make(chan error, 1)
 	i.keepAlive(sctx, conn)
 	go i.readFrames(sctx, conn, frames, readErr)
