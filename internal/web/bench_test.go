@@ -51,7 +51,7 @@ func BenchmarkHomePage(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	s := newBenchServer(b, st)
+	s := newTestServer(b, st)
 	user := syntax.DID("did:plc:bench0000000000000000000")
 	s.profiles.m[user] = profileEntry{name: "Bench User", at: time.Now().Add(time.Hour)}
 	cookie := "benchmark-session-cookie-value-0123456789"
@@ -80,8 +80,8 @@ func BenchmarkHomePage(b *testing.B) {
 	}
 }
 
-// newBenchServer builds a Server on st with real parts that make no calls.
-func newBenchServer(tb testing.TB, st *store.Store) *Server {
+// newTestServer builds a Server on st with real parts that make no calls.
+func newTestServer(tb testing.TB, st *store.Store) *Server {
 	cat, err := lexicon.Load(statusphere.Lexicons)
 	if err != nil {
 		tb.Fatal(err)

@@ -17,6 +17,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("POST /status", s.postStatus)
 	mux.HandleFunc("GET /events", s.events)
+	mux.HandleFunc("GET /lexicons", s.lexicons)
 	mux.Handle("GET /healthz", Health(s.Checks))
 	mux.HandleFunc("GET /oauth-client-metadata.json", s.clientMetadata)
 	mux.HandleFunc("GET /oauth/jwks.json", s.jwks)

@@ -14,6 +14,7 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/oauth"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
@@ -45,9 +46,10 @@ type Identities interface {
 	Directory() identity.Directory
 }
 
-// Validator validates records against the app's lexicons.
-type Validator interface {
+// Lexicons validates records against the app's lexicons and documents them.
+type Lexicons interface {
 	ValidateRecord(nsid syntax.NSID, rec map[string]any) error
+	Docs() []lexicon.Doc
 }
 
 // Deps is everything the web layer needs.
@@ -57,7 +59,7 @@ type Deps struct {
 	OAuth      *oauth.Client // client metadata and JWKS (may be nil in tests that do not serve them)
 	PDS        *pds.Client
 	Identities Identities
-	Lexicons   Validator
+	Lexicons   Lexicons
 	Log        *slog.Logger
 	// Secure marks cookies Secure (the app is served over https).
 	Secure bool

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/statusphere/statusphere/internal/lexicon"
+)
+
+// lexiconsPage is the data of templates/lexicons.html: the app's schemas,
+// documented from their JSON.
+type lexiconsPage struct {
+	Schemas []schemaView
+}
+
+type schemaView struct {
+	NSID string
+	Defs []defView
+	JSON string
+}
+
+type defView struct {
+	Name        string // "main" or the def's name
+	Type        string // record, object, string, …
+	Description string
+	Key         string // record key type, for records
+	Fields      []fieldView
+}
+
+type fieldView struct {
+	Name        string
+	Type        string
+	Required    bool
+	Nullable    bool
+	Description string
+	Constraints []string // "minLength: 1", "format: datetime", …
+}
+
+// constraintKeys are the schema keywords shown as a field's constraints,
+// in this order.
+var constraintKeys = []string{
+	"format", "minLength", "maxLength", "minGraphemes", "maxGraphemes", "minimum", "maximum",
+	"enum", "knownValues", "const", "default", "minSize", "maxSize", "accept", "maxSizeBytes",
+	"ref", "refs", "closed",
+}
+
+// lexicons serves GET /lexicons: human-readable documentation of the
+// app's lexicons, generated from the JSON the app validates with.
+func (s *Server) lexicons(w http.ResponseWriter, r *http.Request) {
+	var page lexiconsPage
+	for _, d := range s.Lexicons.Docs() {
+		sv, err := newSchemaView(d)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		page.Schemas = append(page.Schemas, sv)
+	}
+	s.render(w, r, http.StatusOK, "lexicons", page)
+}
+
+// newSchemaView documents one schema file.
+func newSchemaView(d lexicon.Doc) (schemaView, error) {
+	var file struct {
+		Defs map[string]map[string]any `json:"defs"`
+	}
+	if err := json.Unmarshal(d.JSON, &file); err != nil {
+		return schemaView{}, fmt.Errorf("document %s: %w", d.NSID, err)
+	}
+	pretty, _ := json.MarshalIndent(json.RawMessage(d.JSON), "", "  ")
+	sv := schemaView{NSID: d.NSID.String(), JSON: string(pretty)}
+	names := make([]string, 0, len(file.Defs))
+	for name := range file.Defs {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i] == "main" || (names[j] != "main" && names[i] < names[j]) })
+	for _, name := range names {
+		def := file.Defs[name]
+		dv := defView{Name: name, Type: str(def["type"]), Description: str(def["description"]), Key: str(def["key"])}
+		body := def
+		if rec, ok := def["record"].(map[string]any); ok {
+			body = rec
+		}
+		if body["properties"] == nil {
+			dv.Fields = append(dv.Fields, fieldView{Name: "(value)", Type: typeOf(body), Constraints: constraintsOf(body)})
+		}
+		dv.Fields = append(dv.Fields, fieldsOf(body)...)
+		sv.Defs = append(sv.Defs, dv)
+	}
+	return sv, nil
+}
+
+// fieldsOf lists an object's properties, required ones first, by name.
+func fieldsOf(obj map[string]any) []fieldView {
+	props, _ := obj["properties"].(map[string]any)
+	required := set(obj["required"])
+	nullable := set(obj["nullable"])
+	var out []fieldView
+	for name, p := range props {
+		prop, _ := p.(map[string]any)
+		out = append(out, fieldView{
+			Name: name, Type: typeOf(prop), Required: required[name], Nullable: nullable[name],
+			Description: str(prop["description"]), Constraints: constraintsOf(prop),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Required != out[j].Required {
+			return out[i].Required
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// typeOf names a field's type: "string", "array of ref", …
+func typeOf(p map[string]any) string {
+	t := str(p["type"])
+	if t == "array" {
+		if items, ok := p["items"].(map[string]any); ok {
+			return "array of " + typeOf(items)
+		}
+	}
+	return t
+}
+
+// constraintsOf lists the keywords that constrain a field.
+func constraintsOf(p map[string]any) []string {
+	var out []string
+	for _, k := range constraintKeys {
+		if v, ok := p[k]; ok {
+			b, _ := json.Marshal(v)
+			out = append(out, k+": "+strings.Trim(string(b), `"`))
+		}
+	}
+	if items, ok := p["items"].(map[string]any); ok {
+		for _, c := range constraintsOf(items) {
+			out = append(out, "items "+c)
+		}
+	}
+	return out
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func set(v any) map[string]bool {
+	out := map[string]bool{}
+	list, _ := v.([]any)
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out[s] = true
+		}
+	}
+	return out
+}
