@@ -71,7 +71,13 @@ func (i *Ingester) handleSync(ctx context.Context, seq int64, evt *comatproto.Sy
 		return err
 	}
 	i.m.resync(true)
-	i.log.Info("resynced a repository after #sync", "did", did, "seq", seq, "rev", commit.Rev, "statuses", len(changes))
+	valid := 0
+	for _, c := range changes {
+		if !c.remove {
+			valid++
+		}
+	}
+	i.log.Info("resynced a repository after #sync", "did", did, "seq", seq, "rev", commit.Rev, "statuses", valid, "invalid", len(changes)-valid)
 	return nil
 }
 
