@@ -10,6 +10,10 @@ import (
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/prometheus/client_golang/prometheus"
+
+	appidentity "github.com/statusphere/statusphere/internal/identity"
+	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/store"
 )
 
 func TestRelaySubscribeURL(t *testing.T) {
@@ -154,3 +158,10 @@ func TestStatusRow(t *testing.T) {
 		}
 	}
 }
+
+// The app's real collaborators satisfy the interfaces.
+var (
+	_ Store             = (*store.Store)(nil)
+	_ Validator         = (*lexicon.Catalog)(nil)
+	_ IdentityRefresher = (*appidentity.Resolver)(nil)
+)
