@@ -413,25 +413,37 @@ func (e *emitter) qualify(info *defInfo) string {
 	return alias + "." + info.typeName
 }
 
-// stringFormats maps string formats to indigo's syntax types, whose JSON
+// stringFormatType maps a string format to indigo's syntax type, whose JSON
 // decoding checks the syntax. datetime and language stay plain strings: the
 // spec advises keeping datetimes as written (round-trip safety), and
 // indigo's language parser rejects tags the interop vectors accept.
-var stringFormats = map[string]string{
-	"at-identifier": "syntax.AtIdentifier",
-	"at-uri":        "syntax.ATURI",
-	"cid":           "syntax.CID",
-	"did":           "syntax.DID",
-	"handle":        "syntax.Handle",
-	"nsid":          "syntax.NSID",
-	"record-key":    "syntax.RecordKey",
-	"tid":           "syntax.TID",
-	"uri":           "syntax.URI",
+func stringFormatType(format string) (string, bool) {
+	switch format {
+	case "at-identifier":
+		return "syntax.AtIdentifier", true
+	case "at-uri":
+		return "syntax.ATURI", true
+	case "cid":
+		return "syntax.CID", true
+	case "did":
+		return "syntax.DID", true
+	case "handle":
+		return "syntax.Handle", true
+	case "nsid":
+		return "syntax.NSID", true
+	case "record-key":
+		return "syntax.RecordKey", true
+	case "tid":
+		return "syntax.TID", true
+	case "uri":
+		return "syntax.URI", true
+	}
+	return "", false
 }
 
 func (e *emitter) stringType(s lexicon.SchemaString) goType {
 	if s.Format != nil {
-		if t, ok := stringFormats[*s.Format]; ok {
+		if t, ok := stringFormatType(*s.Format); ok {
 			e.use("github.com/bluesky-social/indigo/atproto/syntax", "")
 			return goType{expr: t}
 		}
@@ -482,8 +494,14 @@ func defaultLiteral(def any) string {
 	return ""
 }
 
-// reservedFields are the names generated types use themselves.
-var reservedFields = map[string]bool{"Extra": true, "LexiconType": true, "MarshalJSON": true, "UnmarshalJSON": true}
+// reservedField reports the names generated types use themselves.
+func reservedField(name string) bool {
+	switch name {
+	case "Extra", "LexiconType", "MarshalJSON", "UnmarshalJSON":
+		return true
+	}
+	return false
+}
 
 // object writes a struct type for an object (or a record's object) with
 // JSON methods that keep undeclared fields.
@@ -498,7 +516,7 @@ func (e *emitter) object(name, ref, desc string, s lexicon.SchemaObject, record 
 	for _, k := range keys {
 		def := s.Properties[k].Inner
 		fname := export(k)
-		for reservedFields[fname] || used[fname] {
+		for reservedField(fname) || used[fname] {
 			fname += "_"
 		}
 		used[fname] = true
@@ -633,7 +651,7 @@ func (e *emitter) union(name, owner, prop string, s lexicon.SchemaUnion) error {
 		if info.pkg != e.p {
 			fname = export(info.pkg.name) + fname
 		}
-		for used[fname] || reservedFields[fname] {
+		for used[fname] || reservedField(fname) {
 			fname += "_"
 		}
 		used[fname] = true
