@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,9 +27,10 @@ type recording struct {
 	Frames     [][]byte            `json:"frames"`
 }
 
-var updateTestdata = flag.Bool("update", false, "regenerate testdata/frames.json.gz from the local PDS network")
+var updateTestdata = flag.Bool("update", false, "rewrite testdata/frames.json.gz from the local PDS network (TestRecordedFramesAreCurrent)")
 
-// framesTestdata is the small committed recording (see TestRecordTestdata).
+// framesTestdata is the small committed recording (see
+// TestRecordedFramesAreCurrent).
 const framesTestdata = "testdata/frames.json.gz"
 
 func writeRecording(path string, rec *recording) error {
@@ -136,13 +139,11 @@ func recordIdentities(ctx context.Context, dir identity.Directory, frames [][]by
 	return out, nil
 }
 
-// TestRecordTestdata regenerates the committed recording with -update:
-// alice and bob write statuses (valid, invalid, updated, deleted) and other
-// records to the local PDS, and the whole firehose is captured.
-func TestRecordTestdata(t *testing.T) {
-	if !*updateTestdata {
-		t.Skip("regenerates testdata only with -update")
-	}
+// TestRecordedFramesAreCurrent runs the script behind the committed
+// recording on the local network — alice and bob write statuses (valid,
+// invalid, updated, deleted) and other records — captures the firehose, and
+// checks that the recording has the same events; -update rewrites it.
+func TestRecordedFramesAreCurrent(t *testing.T) {
 	net := startNet(t)
 	ctx := t.Context()
 	alice, bob := net.Account("alice"), net.Account("bob")
@@ -174,8 +175,41 @@ func TestRecordTestdata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeRecording(framesTestdata, &recording{Identities: ids, Frames: frames}); err != nil {
+	if *updateTestdata {
+		if err := writeRecording(framesTestdata, &recording{Identities: ids, Frames: frames}); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %d frames, %d identities to %s", len(frames), len(ids), framesTestdata)
+		return
+	}
+	committed, err := readRecording(framesTestdata)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("wrote %d frames, %d identities to %s", len(frames), len(ids), framesTestdata)
+	got, want := shape(t, frames), shape(t, committed.Frames)
+	if !slices.Equal(got, want) {
+		t.Errorf("the network now emits\n%s\nthe recording has\n%s\n(regenerate with go test ./internal/ingest -run TestRecordedFramesAreCurrent -args -update)",
+			strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// shape describes frames by type and, for commits, action and collection.
+func shape(t *testing.T, frames [][]byte) []string {
+	t.Helper()
+	var out []string
+	for _, b := range frames {
+		f, err := decodeFrame(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := f.kind
+		if f.commit != nil {
+			for _, op := range f.commit.Ops {
+				coll, _, _ := strings.Cut(op.Path, "/")
+				s += " " + op.Action + " " + coll
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
