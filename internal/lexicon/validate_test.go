@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluesky-social/indigo/atproto/atdata"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	statusphere "github.com/statusphere/statusphere"
@@ -213,6 +214,23 @@ func BenchmarkValidateStatus(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := c.ValidateRecord(StatusNSID, rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkValidateCBOR is the firehose path: decode a record from
+// DAG-CBOR and validate it.
+func BenchmarkValidateCBOR(b *testing.B) {
+	c := appCatalog(b)
+	rec := map[string]any{"$type": "xyz.statusphere.status", "status": "👍🏽", "createdAt": "2024-11-24T05:06:07.000Z"}
+	cbor, err := atdata.MarshalCBOR(rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.ValidateCBOR(StatusNSID, cbor); err != nil {
 			b.Fatal(err)
 		}
 	}
