@@ -16,6 +16,7 @@ import (
 
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
+	"github.com/bluesky-social/indigo/util/ssrf"
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -139,8 +140,9 @@ type Deps struct {
 	Directory identity.Directory
 	// Identities refreshes handles on #identity events (optional).
 	Identities IdentityRefresher
-	// HTTPClient fetches repositories after #sync events (default: a
-	// client with a 1m timeout). Production passes its SSRF-safe client.
+	// HTTPClient fetches repositories from PDSes named in DID documents
+	// after #sync events (default: an SSRF-safe client reaching public
+	// addresses only, timeout ResyncTimeout).
 	HTTPClient *http.Client
 	// Dialer dials the websocket (default: websocket.DefaultDialer's
 	// settings).
@@ -153,18 +155,17 @@ type Deps struct {
 
 // Ingester applies the events of one source to the store.
 type Ingester struct {
-	cfg        Config
-	source     string // cursor name: "relay:host" or "jetstream:host"
-	url        *url.URL
-	store      Store
-	validator  Validator
-	verifier   *verifier
-	identities IdentityRefresher
-	http       *http.Client
-	dialer     *websocket.Dialer
-	log        *slog.Logger
-	m          *metrics
-	refreshes  *refresher
+	cfg       Config
+	source    string // cursor name: "relay:host" or "jetstream:host"
+	url       *url.URL
+	store     Store
+	validator Validator
+	verifier  *verifier
+	http      *http.Client
+	dialer    *websocket.Dialer
+	log       *slog.Logger
+	m         *metrics
+	refreshes *refresher
 
 	running atomic.Bool
 
@@ -236,7 +237,8 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	if deps.HTTPClient == nil {
-		deps.HTTPClient = &http.Client{Timeout: cfg.ResyncTimeout}
+		// PDS addresses come from DID documents anyone can write.
+		deps.HTTPClient = &http.Client{Timeout: cfg.ResyncTimeout, Transport: ssrf.PublicOnlyTransport()}
 	}
 	if deps.Dialer == nil {
 		d := *websocket.DefaultDialer
@@ -244,16 +246,15 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 	}
 	log := deps.Logger.With("component", "ingest", "source", cfg.Source)
 	i := &Ingester{
-		cfg:        cfg,
-		source:     cfg.Source + ":" + u.Host,
-		url:        u,
-		store:      deps.Store,
-		validator:  deps.Validator,
-		identities: deps.Identities,
-		http:       deps.HTTPClient,
-		dialer:     deps.Dialer,
-		log:        log,
-		m:          m,
+		cfg:       cfg,
+		source:    cfg.Source + ":" + u.Host,
+		url:       u,
+		store:     deps.Store,
+		validator: deps.Validator,
+		http:      deps.HTTPClient,
+		dialer:    deps.Dialer,
+		log:       log,
+		m:         m,
 	}
 	if deps.Directory != nil {
 		i.verifier = newVerifier(deps.Directory)
