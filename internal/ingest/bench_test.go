@@ -228,8 +228,9 @@ func BenchmarkIngestReplay(b *testing.B) {
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
 		i := n % len(rec.Frames)
-		if i == 0 {
-			ing.cur = cursorState{lastFlush: time.Now()} // replay from the start
+		if i == 0 { // replay from the start
+			ing.cur = cursorState{lastFlush: time.Now()}
+			ing.verifier.revs.Purge()
 		}
 		if err := ing.handleFrame(ctx, rec.Frames[i]); err != nil {
 			b.Fatal(err)

@@ -51,7 +51,11 @@ func (i *Ingester) handleCommit(ctx context.Context, seq int64, evt *comatproto.
 		i.markHandled(seq)
 		return nil
 	}
-	return i.apply(ctx, seq, changes, true)
+	if err := i.apply(ctx, seq, changes, true); err != nil {
+		return err
+	}
+	i.verifier.applied(syntax.DID(evt.Repo), evt.Rev)
+	return nil
 }
 
 // verifiedChanges verifies evt (retrying a few times when the signing key
@@ -60,6 +64,9 @@ func (i *Ingester) verifiedChanges(ctx context.Context, evt *comatproto.SyncSubs
 	did, err := syntax.ParseDID(evt.Repo)
 	if err != nil {
 		return nil, fmt.Errorf("%w: repo DID: %w", errVerify, err)
+	}
+	if err := i.verifier.checkRev(did, evt.Rev); err != nil {
+		return nil, err
 	}
 	var r *repo.Repo
 	bo := backoff{base: i.cfg.BackoffMin, max: i.cfg.BackoffMax}

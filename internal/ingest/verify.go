@@ -46,6 +46,10 @@ type cachedKey struct {
 type verifier struct {
 	dir  identity.Directory
 	keys *expirable.LRU[syntax.DID, cachedKey]
+	// revs is the rev of the last commit applied per repository: a signed
+	// commit stays valid forever, so an older one sent again (a replay that
+	// would resurrect a deleted status) must be refused.
+	revs *expirable.LRU[syntax.DID, string]
 	now  func() time.Time
 }
 
@@ -53,7 +57,24 @@ func newVerifier(dir identity.Directory) *verifier {
 	return &verifier{
 		dir:  dir,
 		keys: expirable.NewLRU[syntax.DID, cachedKey](keyCacheSize, nil, keyCacheTTL),
+		revs: expirable.NewLRU[syntax.DID, string](keyCacheSize, nil, 0),
 		now:  time.Now,
+	}
+}
+
+// checkRev refuses a commit whose rev is not newer than the last one
+// applied for its repository.
+func (v *verifier) checkRev(did syntax.DID, rev string) error {
+	if last, ok := v.revs.Get(did); ok && rev <= last {
+		return fmt.Errorf("%w: rev %s is not newer than %s, already applied (a replayed commit)", errVerify, rev, last)
+	}
+	return nil
+}
+
+// applied records the rev of a commit (or resynced repository) applied.
+func (v *verifier) applied(did syntax.DID, rev string) {
+	if last, ok := v.revs.Get(did); !ok || rev > last {
+		v.revs.Add(did, rev)
 	}
 }
 
