@@ -49,12 +49,11 @@ func (i *Ingester) handleSync(ctx context.Context, seq int64, evt *comatproto.Sy
 		return nil
 	}
 	var (
-		changes  []change
-		prune    bool
-		resynced string // the rev of the repository fetched
+		changes []change
+		prune   bool
 	)
 	err = i.retryUnavailable(ctx, did, func() error {
-		changes, prune, resynced, err = i.resyncChanges(ctx, did, commit)
+		changes, prune, err = i.resyncChanges(ctx, did, commit)
 		return err
 	})
 	if err != nil {
@@ -73,7 +72,9 @@ func (i *Ingester) handleSync(ctx context.Context, seq int64, evt *comatproto.Sy
 	if err := i.applyResync(ctx, seq, did, changes); err != nil {
 		return err
 	}
-	i.verifier.applied(did, resynced)
+	// Commits up to the #sync's rev are history now; those after it (some
+	// already in the fetched state) still apply, idempotently.
+	i.verifier.applied(did, commit.Rev)
 	i.m.resync(true)
 	valid := 0
 	for _, c := range changes {
@@ -106,38 +107,38 @@ func (i *Ingester) retryUnavailable(ctx context.Context, did syntax.DID, fn func
 // hold some of its, verifies it against the signed #sync commit, and
 // returns the statuses it holds (invalid ones as removals). prune reports
 // that rows we hold may have to go.
-func (i *Ingester) resyncChanges(ctx context.Context, did syntax.DID, synced *repo.Commit) (changes []change, prune bool, rev string, err error) {
+func (i *Ingester) resyncChanges(ctx context.Context, did syntax.DID, synced *repo.Commit) (changes []change, prune bool, err error) {
 	ident, err := i.verifier.dir.LookupDID(ctx, did)
 	if err != nil {
-		return nil, false, "", fmt.Errorf("%w: look up %s: %w", errUnavailable, did, err)
+		return nil, false, fmt.Errorf("%w: look up %s: %w", errUnavailable, did, err)
 	}
 	pds := ident.PDSEndpoint()
 	if pds == "" {
-		return nil, false, "", fmt.Errorf("%s has no PDS", did)
+		return nil, false, fmt.Errorf("%s has no PDS", did)
 	}
 	held, err := i.holdsStatuses(ctx, did)
 	if err != nil {
-		return nil, false, "", fmt.Errorf("%w: %w", errUnavailable, err)
+		return nil, false, fmt.Errorf("%w: %w", errUnavailable, err)
 	}
 	if !held {
 		// A cheap, unverified hint: only what is fetched and verified below
 		// is ever stored, so a lying answer can only make us skip work.
 		if n, err := i.countRemoteStatuses(ctx, pds, did); err == nil && n == 0 {
-			return nil, false, "", nil
+			return nil, false, nil
 		}
 	}
 	commit, r, err := i.fetchRepo(ctx, pds, did)
 	if err != nil {
-		return nil, false, "", err
+		return nil, false, err
 	}
 	if commit.DID != did.String() {
-		return nil, false, "", fmt.Errorf("%w: fetched repository is %s's", errVerify, commit.DID)
+		return nil, false, fmt.Errorf("%w: fetched repository is %s's", errVerify, commit.DID)
 	}
 	if err := i.verifier.checkSignature(ctx, did, commit); err != nil {
-		return nil, false, "", err
+		return nil, false, err
 	}
 	if commit.Rev < synced.Rev {
-		return nil, false, "", fmt.Errorf("%w: fetched repository at rev %s is older than the #sync rev %s", errUnavailable, commit.Rev, synced.Rev)
+		return nil, false, fmt.Errorf("%w: fetched repository at rev %s is older than the #sync rev %s", errUnavailable, commit.Rev, synced.Rev)
 	}
 	now := time.Now().UTC()
 	changes = []change{}
@@ -164,9 +165,9 @@ func (i *Ingester) resyncChanges(ctx context.Context, did syntax.DID, synced *re
 		return nil
 	})
 	if err != nil {
-		return nil, false, "", fmt.Errorf("walk repository: %w", err)
+		return nil, false, fmt.Errorf("walk repository: %w", err)
 	}
-	return changes, held, commit.Rev, nil
+	return changes, held, nil
 }
 
 // authorStatuses is what a store offers to list an author's status URIs;

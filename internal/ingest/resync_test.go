@@ -33,24 +33,31 @@ func TestIngestResyncOnSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var syncs []*frame
+	// The #sync events, then the status commits that followed them: those
+	// are already in the fetched state and apply again, idempotently.
+	var stream []*frame
+	syncs := 0
 	for _, fb := range raw {
 		f, err := decodeFrame(fb)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f.sync != nil && (f.sync.Did == bob.DID.String() || f.sync.Did == carol.DID.String()) {
-			syncs = append(syncs, f)
+		switch {
+		case f.sync != nil && (f.sync.Did == bob.DID.String() || f.sync.Did == carol.DID.String()):
+			stream = append(stream, f)
+			syncs++
+		case f.commit != nil && syncs == 2 && len(statusCommits([]*frame{f})) == 1:
+			stream = append(stream, f)
 		}
 	}
-	if len(syncs) != 2 {
-		t.Fatalf("the PDS emitted %d #sync events for bob and carol, want 2", len(syncs))
+	if syncs != 2 || len(stream) != 5 {
+		t.Fatalf("the PDS emitted %d #sync events for bob and carol and %d status commits after them, want 2 and 3", syncs, len(stream)-syncs)
 	}
-	relay := startFakeRelay(t, syncs)
+	relay := startFakeRelay(t, stream)
 	st, _ := openStore(t)
 	r := startIngester(t, Config{RelayURL: relay.wsURL(), DisableLease: true},
 		Deps{Store: st, Directory: net.Directory(), Validator: catalog(t), HTTPClient: net.HTTPClient})
-	waitFor(t, 10*time.Second, "both #sync events to be handled", func() bool { return r.Status().Cursor == relay.lastSeq() })
+	waitFor(t, 10*time.Second, "the stream to be handled", func() bool { return r.Status().Cursor == relay.lastSeq() })
 
 	for _, ref := range []string{a.URI.String(), b.URI.String()} {
 		if _, ok := stored(t, st, syntax.ATURI(ref)); !ok {
@@ -67,7 +74,7 @@ func TestIngestResyncOnSync(t *testing.T) {
 	if got := metricValue(t, r.m.resyncs.WithLabelValues("ok")); got != 1 {
 		t.Errorf("resyncs ok = %v, want 1 (bob only)", got)
 	}
-	if c := r.Status().Counts; c.VerificationFailed != 0 {
-		t.Errorf("counts %+v", c)
+	if c := r.Status().Counts; c.VerificationFailed != 0 || c.Applied != 2 || c.SkippedInvalid != 1 {
+		t.Errorf("counts %+v, want the 2 valid creates applied again and the invalid one counted", c)
 	}
 }
