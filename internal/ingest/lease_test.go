@@ -71,3 +71,28 @@ func TestIngestLease(t *testing.T) {
 		t.Errorf("b handled events again: %+v", c)
 	}
 }
+
+// TestIngestShutdownFlushesCursor: events that touch nothing of ours move
+// the cursor only in memory between flushes; stopping writes it.
+func TestIngestShutdownFlushesCursor(t *testing.T) {
+	frames, dir := recordedFrames(t)
+	var others []*frame
+	for _, f := range frames {
+		if f.kind != kindAccount && len(statusCommits([]*frame{f})) == 0 { // no writes
+			others = append(others, f)
+		}
+	}
+	relay := startFakeRelay(t, others)
+	st, _ := openStore(t)
+	r := startIngester(t, Config{RelayURL: relay.wsURL(), FromOldest: true, DisableLease: true, CursorFlushInterval: time.Hour},
+		Deps{Store: st, Directory: dir, Validator: catalog(t)})
+	waitFor(t, 5*time.Second, "every event to be seen", func() bool { return r.Status().Counts.Events == int64(len(others)) })
+	if _, err := st.Cursor(context.Background(), r.SourceName()); err == nil {
+		t.Fatal("a cursor was stored before the flush interval")
+	}
+	r.stop()
+	c, err := st.Cursor(context.Background(), r.SourceName())
+	if err != nil || c != relay.lastSeq() {
+		t.Fatalf("cursor after shutdown = %d, %v; want %d", c, err, relay.lastSeq())
+	}
+}
