@@ -204,6 +204,7 @@ func (a *App) serve(ctx context.Context) error {
 		go a.OAuth.PruneAuthRequests(bg, 10*time.Minute)
 		go a.Identity.Run(bg, 5*time.Second)
 		go a.Web.Watch(bg, 300*time.Millisecond)
+		go a.pruneWebSessions(bg, time.Hour)
 	}
 
 	errc := make(chan error, 1)
@@ -222,4 +223,22 @@ func (a *App) serve(ctx context.Context) error {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// pruneWebSessions deletes expired web sessions every interval until ctx ends.
+func (a *App) pruneWebSessions(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := a.Store.PruneWebSessions(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning expired web sessions", "error", err)
+		} else if n > 0 {
+			a.log.Info("pruned expired web sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
