@@ -41,33 +41,7 @@ type jetstreamEvent struct {
 // is the time_us of the last event handled; it resumes JetstreamRewind
 // before it.
 func (i *Ingester) runJetstream(ctx context.Context) {
-	if err := i.loadCursor(ctx); err != nil {
-		return
-	}
-	defer i.finalFlush()
-	bo := backoff{base: i.cfg.BackoffMin, max: i.cfg.BackoffMax}
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			i.m.reconnect()
-		}
-		began := time.Now()
-		err := i.jetstreamSession(ctx)
-		i.setConnected(false)
-		if ctx.Err() != nil {
-			return
-		}
-		if err := i.flush(ctx); err != nil {
-			i.log.Error("storing the ingest cursor", "error", err, "seq", i.cur.handled)
-		}
-		if time.Since(began) > minHealthySession {
-			bo.reset()
-		}
-		wait := bo.next()
-		i.log.Warn("jetstream connection ended; reconnecting", "error", err, "seq", i.cur.handled, "retry_in", wait.Round(time.Millisecond))
-		if !sleep(ctx, wait) {
-			return
-		}
-	}
+	i.runSessions(ctx, "jetstream", i.jetstreamSession)
 }
 
 // jetstreamURL is the URL to dial: our collection only, from the cursor

@@ -33,6 +33,13 @@ func (e *streamError) Error() string {
 // cursor, handles frames in order, and redials with backoff and jitter
 // whenever the connection ends.
 func (i *Ingester) runRelay(ctx context.Context) {
+	i.runSessions(ctx, "firehose", i.relaySession)
+}
+
+// runSessions runs session (one connection to the source) again and again
+// until ctx ends, storing the cursor after each and waiting with backoff and
+// jitter before redialling.
+func (i *Ingester) runSessions(ctx context.Context, name string, session func(context.Context) error) {
 	if err := i.loadCursor(ctx); err != nil {
 		return
 	}
@@ -43,7 +50,7 @@ func (i *Ingester) runRelay(ctx context.Context) {
 			i.m.reconnect()
 		}
 		began := time.Now()
-		err := i.relaySession(ctx)
+		err := session(ctx)
 		i.setConnected(false)
 		if ctx.Err() != nil {
 			return
@@ -55,7 +62,7 @@ func (i *Ingester) runRelay(ctx context.Context) {
 			bo.reset()
 		}
 		wait := bo.next()
-		i.log.Warn("firehose connection ended; reconnecting", "error", err, "seq", i.cur.handled, "retry_in", wait.Round(time.Millisecond))
+		i.log.Warn(name+" connection ended; reconnecting", "error", err, "seq", i.cur.handled, "retry_in", wait.Round(time.Millisecond))
 		if !sleep(ctx, wait) {
 			return
 		}
