@@ -25,7 +25,7 @@ generate:
 
 # check-generated fails when the committed generated code is not fresh.
 check-generated: generate
-	@git diff --exit-code -- internal/gen || { echo "generated code is stale: run make generate and commit"; exit 1; }
+	@if [ -n "$$(git status --porcelain -- internal/gen)" ]; then git status --short -- internal/gen; git diff -- internal/gen | head -50; echo "generated code is stale: run make generate and commit"; exit 1; fi
 
 test: deps lint check-generated
 	$(GO) test -race -timeout 20m ./...
