@@ -16,7 +16,7 @@ import (
 // Store is the part of the database the resolver writes.
 type Store interface {
 	UpsertIdentity(ctx context.Context, id store.Identity) error
-	DIDsWithoutIdentity(ctx context.Context, limit int) ([]syntax.DID, error)
+	DIDsWithoutIdentity(ctx context.Context, since time.Time, limit int) ([]syntax.DID, error)
 }
 
 // Resolver keeps the identity table current.
@@ -47,11 +47,19 @@ func (r *Resolver) Refresh(ctx context.Context, did syntax.DID) (store.Identity,
 // Resolve looks did up (from the directory's cache when it can) and records
 // what it found.
 func (r *Resolver) Resolve(ctx context.Context, did syntax.DID) (store.Identity, error) {
+	row := store.Identity{DID: did, VerifiedAt: time.Now().UTC()}
 	ident, err := r.dir.LookupDID(ctx, did)
+	if errors.Is(err, identity.ErrDIDNotFound) {
+		// Known to have no handle: record that, so it is not asked again
+		// until the next #identity event or refresh.
+		if err := r.store.UpsertIdentity(ctx, row); err != nil {
+			return store.Identity{}, fmt.Errorf("identity: record %s: %w", did, err)
+		}
+		return row, nil
+	}
 	if err != nil {
 		return store.Identity{}, fmt.Errorf("identity: look up %s: %w", did, err)
 	}
-	row := store.Identity{DID: did, VerifiedAt: time.Now().UTC()}
 	// indigo sets Handle to handle.invalid unless the handle resolves back to did.
 	if !ident.Handle.IsInvalidHandle() && ident.Handle != "" {
 		row.Handle = ident.Handle.String()
@@ -63,13 +71,20 @@ func (r *Resolver) Resolve(ctx context.Context, did syntax.DID) (store.Identity,
 }
 
 // Run resolves, in the background, the authors whose handle the database
-// does not know yet, checking every interval, until ctx ends.
+// does not know yet, checking every interval, until ctx ends. The first
+// pass looks at every status; later ones only at statuses indexed since the
+// pass before, so each costs what was written meanwhile.
 func (r *Resolver) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	failed := map[syntax.DID]time.Time{}
+	var since time.Time
 	for {
-		dids, err := r.store.DIDsWithoutIdentity(ctx, 100)
+		next := time.Now().UTC().Add(-interval) // overlap, so no write falls between passes
+		dids, err := r.store.DIDsWithoutIdentity(ctx, since, 100)
+		if err == nil && len(dids) < 100 {
+			since = next
+		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			r.log.Warn("listing authors without identity", "error", err)
 		}

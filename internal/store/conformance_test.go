@@ -436,17 +436,23 @@ func testDIDsWithoutIdentity(t *testing.T, s *store.Store) {
 		// Two statuses each: every DID must come back once.
 		mustUpsert(t, s, newStatus(did(i), "a", "x", t0, t0), newStatus(did(i), "b", "y", t0, t0))
 	}
+	// An author last indexed before the window is not listed.
+	mustUpsert(t, s, newStatus(did(5), "c", "z", t0, t0.Add(-time.Hour)))
 	if err := s.UpsertIdentity(ctx, store.Identity{DID: did(2), Handle: "bob.test", VerifiedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.DIDsWithoutIdentity(ctx, 10)
+	got, err := s.DIDsWithoutIdentity(ctx, t0.Add(-time.Minute), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []syntax.DID{did(1), did(3), did(4)}; !slices.Equal(got, want) {
 		t.Errorf("DIDsWithoutIdentity = %v, want %v", got, want)
 	}
-	got, err = s.DIDsWithoutIdentity(ctx, 2)
+	got, err = s.DIDsWithoutIdentity(ctx, time.Time{}, 10)
+	if want := []syntax.DID{did(1), did(3), did(4), did(5)}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("DIDsWithoutIdentity(since zero) = %v, %v; want %v", got, err, want)
+	}
+	got, err = s.DIDsWithoutIdentity(ctx, time.Time{}, 2)
 	if err != nil || len(got) != 2 {
 		t.Errorf("DIDsWithoutIdentity(2) = %v, %v; want 2 DIDs", got, err)
 	}

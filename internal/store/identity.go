@@ -61,19 +61,21 @@ func (c *conn) Identity(ctx context.Context, did syntax.DID) (Identity, error) {
 	return id, nil
 }
 
-// DIDsWithoutIdentity returns up to limit distinct authors of stored
-// statuses that have no identity row, in DID order, for a background
-// resolver.
-func (c *conn) DIDsWithoutIdentity(ctx context.Context, limit int) ([]syntax.DID, error) {
+// DIDsWithoutIdentity returns up to limit distinct authors of statuses
+// indexed since then that have no identity row, in DID order, for a
+// background resolver. Bounding by indexed_at keeps it on the timeline
+// index, so its cost follows recent writes, not the table's size.
+func (c *conn) DIDsWithoutIdentity(ctx context.Context, since time.Time, limit int) ([]syntax.DID, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("store: DIDs without identity: limit %d is not positive", limit)
 	}
 	rows, err := c.query(ctx, `
 		SELECT DISTINCT s.author_did
 		FROM status s
-		WHERE NOT EXISTS (SELECT 1 FROM identity i WHERE i.did = s.author_did)
+		WHERE s.indexed_at >= $1
+		  AND NOT EXISTS (SELECT 1 FROM identity i WHERE i.did = s.author_did)
 		ORDER BY s.author_did
-		LIMIT $1`, limit)
+		LIMIT $2`, c.d.timeArg(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: DIDs without identity: %w", err)
 	}
