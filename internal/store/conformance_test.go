@@ -70,6 +70,11 @@ var conformanceCases = []conformanceCase{
 	{"web_session_expiry", testWebSession},
 	{"lease", testLease},
 	{"lease_one_winner", testLeaseOneWinner},
+	{"repo_rev_advance", testRepoRevAdvance},
+	{"repo_rev_serialized", testRepoRevSerialized},
+	{"status_uris_by_author", testStatusURIsByAuthor},
+	{"backfill_run", testBackfillRun},
+	{"backfill_repos", testBackfillRepos},
 }
 
 // t0 has sub-microsecond digits on purpose: stores keep microseconds.

@@ -19,6 +19,15 @@
 //   - The ingester stores rows and the cursor that covers them in one
 //     transaction ([Store.InTx]): after a crash the cursor never points past
 //     an event whose rows are missing.
+//   - Each repository's revision only moves forward ([Store.AdvanceRepoRev],
+//     repo_state.go): it is the newest revision whose changes the
+//     repository's status rows reflect. Writers of a commit or of a whole
+//     repository snapshot (backfill) advance it first, in the transaction
+//     that writes the rows, and write nothing when it refuses; so a stale
+//     commit or snapshot never undoes a newer one.
+//   - A backfill run ([BackfillRun], backfill.go) keeps its discovery cursor
+//     and each repository's state (pending, done, skipped, failed) in the
+//     database, so an interrupted run resumes where it stopped.
 //   - A hidden (inactive) account's statuses stay stored but are left out
 //     of [Store.Timeline]; reactivating the account shows them again.
 //   - Record bytes are kept exactly as written, unknown fields included.

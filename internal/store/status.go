@@ -216,3 +216,26 @@ func (c *conn) timeline(ctx context.Context, q string, limit int, args ...any) (
 	}
 	return entries, nil
 }
+
+// StatusURIsByAuthor returns the URIs of every status stored for author
+// (hidden account or not), in URI order. A whole-repository snapshot uses
+// it to remove the rows the repository no longer holds.
+func (c *conn) StatusURIsByAuthor(ctx context.Context, author syntax.DID) ([]syntax.ATURI, error) {
+	rows, err := c.query(ctx, `SELECT uri FROM status WHERE author_did = $1 ORDER BY uri`, string(author))
+	if err != nil {
+		return nil, fmt.Errorf("store: status URIs of %s: %w", author, err)
+	}
+	defer rows.Close()
+	var out []syntax.ATURI
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("store: status URIs of %s: %w", author, err)
+		}
+		out = append(out, syntax.ATURI(u))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: status URIs of %s: %w", author, err)
+	}
+	return out, nil
+}
