@@ -44,8 +44,15 @@ type statusView struct {
 	Today      bool   `json:"today"`
 }
 
-// home serves GET /.
+// home serves GET /. The logged-out page is the same for every visitor, so
+// it is rendered at most once per [publicPageTTL] or new status.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	if _, err := r.Cookie(cookieName); err != nil {
+		if b, ok := s.public.get(s.Live.Version()); ok {
+			writeHTML(w, http.StatusOK, b)
+			return
+		}
+	}
 	s.renderHome(w, r, http.StatusOK, homePage{})
 }
 
@@ -76,7 +83,16 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 		page.Timeline = append(page.Timeline, newStatusView(e.Status, e.Handle, now))
 	}
 	page.Options = statusOptions
-	s.render(w, r, status, "home", page)
+	version := s.Live.Version() // before the query's result is used: a newer status forces a re-render
+	b, err := s.views.execute("home", page)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if page.User == nil && page.Error == "" && page.Handle == "" && status == http.StatusOK {
+		s.public.put(b, version)
+	}
+	writeHTML(w, status, b)
 }
 
 // newStatusView describes st by its author's handle, or DID when unknown.

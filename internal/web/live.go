@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
@@ -18,11 +19,15 @@ import (
 // one — so the timeline is live in split deployments too. One indexed query
 // per poll, whatever the number of watchers.
 type Live struct {
-	mu     sync.Mutex
-	subs   map[chan statusView]struct{}
-	sent   map[string]time.Time // URI+CID → when it was published, to send each once
-	newest time.Time            // the newest IndexedAt seen by the poller
+	mu      sync.Mutex
+	subs    map[chan statusView]struct{}
+	sent    map[string]time.Time // URI+CID → when it was published, to send each once
+	newest  time.Time            // the newest IndexedAt seen by the poller
+	version atomic.Uint64        // bumped by every status published
 }
+
+// Version changes whenever a new status is published.
+func (l *Live) Version() uint64 { return l.version.Load() }
 
 // NewLive returns an empty hub.
 func NewLive() *Live {
@@ -52,6 +57,7 @@ func (l *Live) publish(v statusView, version string) {
 		return
 	}
 	l.sent[key] = time.Now()
+	l.version.Add(1)
 	for ch := range l.subs {
 		select {
 		case ch <- v:

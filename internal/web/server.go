@@ -82,6 +82,7 @@ type Server struct {
 	metrics  *httpMetrics
 	handler  http.Handler
 	profiles *profileCache
+	public   pageCache
 }
 
 // New parses the templates and builds the routes; a bad template fails here.

@@ -81,20 +81,33 @@ func (v *views) assetURL(name string) (string, error) {
 
 // render writes page with data and status; a failure is a server error.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
-	t, ok := s.views.pages[page]
-	if !ok {
-		s.serverError(w, r, fmt.Errorf("no page %q", page))
+	b, err := s.views.execute(page, data)
+	if err != nil {
+		s.serverError(w, r, err)
 		return
+	}
+	writeHTML(w, status, b)
+}
+
+// execute renders page with data.
+func (v *views) execute(page string, data any) ([]byte, error) {
+	t, ok := v.pages[page]
+	if !ok {
+		return nil, fmt.Errorf("no page %q", page)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		s.serverError(w, r, fmt.Errorf("render %s: %w", page, err))
-		return
+		return nil, fmt.Errorf("render %s: %w", page, err)
 	}
+	return buf.Bytes(), nil
+}
+
+// writeHTML writes a rendered page.
+func writeHTML(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
+	w.Write(b) //nolint:errcheck // the client went away
 }
 
 // immutable marks versioned static responses cacheable for a year.
