@@ -60,12 +60,16 @@ func BenchmarkHomePage(b *testing.B) {
 	}
 
 	for _, bc := range []struct {
-		name   string
-		cookie string
-	}{{"logged-out", ""}, {"logged-in", cookie}} {
+		name    string
+		cookie  string
+		uncache bool // a new status before every request: the page is rendered each time
+	}{{"logged-out", "", false}, {"logged-out-uncached", "", true}, {"logged-in", cookie, false}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
+				if bc.uncache {
+					s.Live.version.Add(1)
+				}
 				req := httptest.NewRequest(http.MethodGet, "/", nil)
 				if bc.cookie != "" {
 					req.AddCookie(&http.Cookie{Name: cookieName, Value: bc.cookie})
