@@ -9,8 +9,12 @@ import (
 // wantsJSON reports whether the client asked for JSON (app.js and API
 // clients) rather than a page (a plain form post).
 func wantsJSON(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") ||
-		strings.Contains(r.Header.Get("Accept"), "application/json")
+	return wantsJSONBody(r) || strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// wantsJSONBody reports whether the request body is JSON.
+func wantsJSONBody(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
 }
 
 // writeJSON writes v as JSON with status.

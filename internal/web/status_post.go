@@ -43,11 +43,6 @@ func readStatusForm(r *http.Request) (statusForm, error) {
 	return f, nil
 }
 
-func wantsJSONBody(r *http.Request) bool {
-	ct := r.Header.Get("Content-Type")
-	return len(ct) >= 16 && ct[:16] == "application/json"
-}
-
 // postStatus serves POST /status: validate against the lexicon, write the
 // record to the user's own repo, then store it at once (optimistic update).
 func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
