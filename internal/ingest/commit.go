@@ -51,10 +51,11 @@ func (i *Ingester) handleCommit(ctx context.Context, seq int64, evt *comatproto.
 		i.markHandled(seq)
 		return nil
 	}
-	if err := i.apply(ctx, seq, changes, true); err != nil {
+	did := syntax.DID(evt.Repo)
+	if err := i.apply(ctx, seq, repoRev{did: did, rev: evt.Rev}, changes, true); err != nil {
 		return err
 	}
-	i.verifier.applied(syntax.DID(evt.Repo), evt.Rev)
+	i.verifier.applied(did, evt.Rev)
 	return nil
 }
 
@@ -105,7 +106,7 @@ func (i *Ingester) verifiedChanges(ctx context.Context, evt *comatproto.SyncSubs
 			if !c.Equals(cid.Cid(*op.Cid)) {
 				return nil, fmt.Errorf("%w: record %s: op CID %s is not the tree's %s", errVerify, uri, cid.Cid(*op.Cid), c)
 			}
-			row, err := i.statusFromCBOR(did, rkey, c.String(), evt.Rev, b, now)
+			row, err := statusFromCBOR(i.validator, did, rkey, c.String(), evt.Rev, b, now)
 			if err != nil {
 				changes = append(changes, change{action: op.Action, uri: uri, remove: true, invalid: err})
 				continue
@@ -125,12 +126,34 @@ func (i *Ingester) verifiedChanges(ctx context.Context, evt *comatproto.SyncSubs
 	return changes, nil
 }
 
+// repoRev is the revision of a repository that a set of changes brings it
+// to.
+type repoRev struct {
+	did syntax.DID
+	rev string // "" when unknown: the changes apply unconditionally
+	// orSame also applies the changes when rev is the revision applied
+	// last: Jetstream sends one event per op of a commit.
+	orSame bool
+}
+
 // apply stores changes and the cursor pos in one transaction, then counts
-// and logs them unless they replay events already counted. An invalid
-// record removes any row at its URI (an older version, or an optimistic
-// write): the row must not show what the repository no longer holds.
-func (i *Ingester) apply(ctx context.Context, pos int64, changes []change, count bool) error {
+// and logs them unless they replay events already counted. The changes are
+// written only if rr.rev is newer than the repository's stored revision
+// (which moves to it in the same transaction); otherwise the stored state
+// reflects them already (a backfill or resync snapshot got there first, or
+// a replay) and only the cursor moves. An invalid record removes any row at
+// its URI (an older version, or an optimistic write): the row must not show
+// what the repository no longer holds.
+func (i *Ingester) apply(ctx context.Context, pos int64, rr repoRev, changes []change, count bool) error {
+	applied := false
 	err := i.writeTx(ctx, pos, func(tx *store.Tx) error {
+		applied = false
+		if rr.rev != "" {
+			ok, err := tx.AdvanceRepoRev(ctx, rr.did, rr.rev, rr.orSame)
+			if err != nil || !ok {
+				return err
+			}
+		}
 		for _, c := range changes {
 			if c.remove {
 				if err := tx.DeleteStatus(ctx, c.uri); err != nil {
@@ -142,10 +165,16 @@ func (i *Ingester) apply(ctx context.Context, pos int64, changes []change, count
 				return err
 			}
 		}
+		applied = true
 		return nil
 	})
 	if err != nil || !count {
 		return err
+	}
+	if !applied {
+		i.m.staleCommit()
+		i.log.Debug("skipping a commit the stored state already reflects", "did", rr.did, "rev", rr.rev, "seq", pos)
+		return nil
 	}
 	for _, c := range changes {
 		if c.invalid != nil {

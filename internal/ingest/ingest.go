@@ -161,7 +161,7 @@ type Ingester struct {
 	store     Store
 	validator Validator
 	verifier  *verifier
-	http      *http.Client
+	fetch     *fetcher // nil without a Directory (Jetstream)
 	dialer    *websocket.Dialer
 	log       *slog.Logger
 	m         *metrics
@@ -251,13 +251,16 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 		url:       u,
 		store:     deps.Store,
 		validator: deps.Validator,
-		http:      deps.HTTPClient,
 		dialer:    deps.Dialer,
 		log:       log,
 		m:         m,
 	}
 	if deps.Directory != nil {
 		i.verifier = newVerifier(deps.Directory)
+		i.fetch = &fetcher{
+			verifier: i.verifier, validator: deps.Validator, http: deps.HTTPClient,
+			userAgent: cfg.UserAgent, timeout: cfg.ResyncTimeout, maxBytes: cfg.MaxRepoBytes,
+		}
 	}
 	if deps.Identities != nil {
 		i.refreshes = newRefresher(deps.Identities, log, m)

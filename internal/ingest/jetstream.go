@@ -210,5 +210,9 @@ func (i *Ingester) handleJetstreamCommit(ctx context.Context, pos int64, ev *jet
 	}
 	// After a rewind, events up to the cursor come again: applied again,
 	// harmlessly, but not counted again.
-	return i.apply(ctx, pos, []change{ch}, ev.TimeUS > i.cur.handled || !i.cur.have)
+	rr := repoRev{did: did, rev: c.Rev, orSame: true}
+	if _, err := syntax.ParseTID(c.Rev); err != nil {
+		rr.rev = "" // no usable rev: applied as it comes
+	}
+	return i.apply(ctx, pos, rr, []change{ch}, ev.TimeUS > i.cur.handled || !i.cur.have)
 }

@@ -14,6 +14,7 @@ type metrics struct {
 	events      *prometheus.CounterVec // by type
 	applied     *prometheus.CounterVec // by action
 	invalid     prometheus.Counter
+	stale       prometheus.Counter
 	verifyFail  prometheus.Counter
 	malformed   prometheus.Counter
 	reconnects  prometheus.Counter
@@ -27,7 +28,7 @@ type metrics struct {
 	connected         prometheus.Gauge
 
 	// Mirrors, read by the summary line and tests.
-	nEvents, nApplied, nInvalid, nVerifyFail, nMalformed, nReconnects, nResyncs atomic.Int64
+	nEvents, nApplied, nInvalid, nStale, nVerifyFail, nMalformed, nReconnects, nResyncs atomic.Int64
 }
 
 // newMetrics creates the metrics and registers them on reg (none if nil).
@@ -42,6 +43,8 @@ func newMetrics(reg prometheus.Registerer, source string) (*metrics, error) {
 			Help: "Status record operations stored, by action (create, update, delete).", ConstLabels: cl}, []string{"action"}),
 		invalid: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "skipped_invalid_total",
 			Help: "Status records skipped because they fail the lexicon.", ConstLabels: cl}),
+		stale: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "skipped_stale_total",
+			Help: "Commits not applied because the stored state of their repository is already at or past their rev (a backfill or resync snapshot, or a replay).", ConstLabels: cl}),
 		verifyFail: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "verification_failed_total",
 			Help: "Commits (and #sync events) dropped because they failed verification.", ConstLabels: cl}),
 		malformed: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "malformed_frames_total",
@@ -65,7 +68,7 @@ func newMetrics(reg prometheus.Registerer, source string) (*metrics, error) {
 		return m, nil
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.events, m.applied, m.invalid, m.verifyFail, m.malformed,
+	for _, c := range []prometheus.Collector{m.events, m.applied, m.invalid, m.stale, m.verifyFail, m.malformed,
 		m.reconnects, m.resyncs, m.storeErrors, m.identityRefreshes, m.lag, m.cursor, m.connected} {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)
@@ -90,6 +93,11 @@ func (m *metrics) applyOp(action string) {
 func (m *metrics) invalidRecord() {
 	m.invalid.Inc()
 	m.nInvalid.Add(1)
+}
+
+func (m *metrics) staleCommit() {
+	m.stale.Inc()
+	m.nStale.Add(1)
 }
 
 func (m *metrics) verificationFailed() {
@@ -121,6 +129,7 @@ type Counts struct {
 	Events             int64 // events received, of every type
 	Applied            int64 // status creates, updates and deletes stored
 	SkippedInvalid     int64 // records that failed the lexicon
+	SkippedStale       int64 // commits the stored state already reflected
 	VerificationFailed int64 // commits dropped as unverifiable
 	Malformed          int64 // frames that could not be decoded
 	Reconnects         int64 // connections after the first
@@ -130,6 +139,7 @@ type Counts struct {
 func (m *metrics) counts() Counts {
 	return Counts{
 		Events: m.nEvents.Load(), Applied: m.nApplied.Load(), SkippedInvalid: m.nInvalid.Load(),
+		SkippedStale:       m.nStale.Load(),
 		VerificationFailed: m.nVerifyFail.Load(), Malformed: m.nMalformed.Load(),
 		Reconnects: m.nReconnects.Load(), Resyncs: m.nResyncs.Load(),
 	}

@@ -18,8 +18,8 @@ var errInvalid = errors.New("invalid record")
 
 // statusFromCBOR validates a status record given as DAG-CBOR (the bytes the
 // commit signed) and turns it into a row.
-func (i *Ingester) statusFromCBOR(did syntax.DID, rkey syntax.RecordKey, cid, rev string, b []byte, now time.Time) (store.Status, error) {
-	if err := i.validator.ValidateCBOR(collectionNSID, b); err != nil {
+func statusFromCBOR(v Validator, did syntax.DID, rkey syntax.RecordKey, cid, rev string, b []byte, now time.Time) (store.Status, error) {
+	if err := v.ValidateCBOR(collectionNSID, b); err != nil {
 		return store.Status{}, fmt.Errorf("%w: %w", errInvalid, err)
 	}
 	rec, err := atdata.UnmarshalCBOR(b)

@@ -34,7 +34,7 @@ func TestIngestResyncOnSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The #sync events, then the status commits that followed them: those
-	// are already in the fetched state and apply again, idempotently.
+	// are already in the fetched state, and refused as such.
 	var stream []*frame
 	syncs := 0
 	for _, fb := range raw {
@@ -74,7 +74,10 @@ func TestIngestResyncOnSync(t *testing.T) {
 	if got := metricValue(t, r.m.resyncs.WithLabelValues("ok")); got != 1 {
 		t.Errorf("resyncs ok = %v, want 1 (bob only)", got)
 	}
-	if c := r.Status().Counts; c.VerificationFailed != 0 || c.Applied != 2 || c.SkippedInvalid != 1 {
-		t.Errorf("counts %+v, want the 2 valid creates applied again and the invalid one counted", c)
+	if c := r.Status().Counts; c.VerificationFailed != 0 || c.Applied != 0 || c.SkippedStale != 3 || c.SkippedInvalid != 1 {
+		t.Errorf("counts %+v, want the 3 later commits skipped as already reflected and the invalid record counted once", c)
+	}
+	if rs, err := st.RepoState(ctx, bob.DID); err != nil || rs.Rev < stream[len(stream)-1].commit.Rev {
+		t.Errorf("bob's repo state %+v (%v): want the fetched rev, at least the last commit's", rs, err)
 	}
 }

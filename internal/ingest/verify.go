@@ -20,9 +20,9 @@ var (
 	// errVerify marks a commit that failed verification: a final verdict,
 	// the commit is dropped.
 	errVerify = errors.New("verification failed")
-	// errUnavailable marks a verification that could not be done now (the
-	// DID document could not be fetched): worth retrying.
-	errUnavailable = errors.New("verification unavailable")
+	// errUnavailable marks work that could not be done now (a DID document
+	// or a repository could not be fetched): worth retrying.
+	errUnavailable = errors.New("unavailable")
 )
 
 const (
