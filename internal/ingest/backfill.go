@@ -1,0 +1,585 @@
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bluesky-social/indigo/atproto/identity"
+	"github.com/bluesky-social/indigo/atproto/syntax"
+	"github.com/bluesky-social/indigo/util/ssrf"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/statusphere/statusphere/internal/store"
+)
+
+// BackfillLeaseName is the lease a backfill holds while it runs, so that
+// two processes on one database do not fetch every repository twice.
+const BackfillLeaseName = "backfill"
+
+// backfillRunName names the run in the store: what is backfilled.
+const backfillRunName = Collection
+
+// BackfillConfig says where a backfill finds repositories and how it works.
+// The zero value discovers on the public relay with sensible limits.
+type BackfillConfig struct {
+	// URL is the host that lists the repositories to fetch: a relay
+	// (https://bsky.network, the default), asked with
+	// com.atproto.sync.listReposByCollection for the repositories holding
+	// our collection, or a PDS, which does not implement that method:
+	// com.atproto.sync.listRepos is then used, and each repository is first
+	// asked (com.atproto.repo.listRecords) whether it holds any status.
+	URL string
+	// Workers is how many repositories are fetched at once (default 4).
+	Workers int
+	// PageSize is the discovery page size (default 1000, the most the
+	// methods allow).
+	PageSize int
+	// MaxAttempts is how many times a repository whose fetch or
+	// verification fails is tried before it is marked failed (default 5).
+	MaxAttempts int
+	// RetryMin and RetryMax bound the wait before a failed repository is
+	// tried again, doubling per attempt (default 5s and 5m). Other
+	// repositories go on meanwhile.
+	RetryMin, RetryMax time.Duration
+	// StaleRefetches is how many times in a row a repository is fetched
+	// again when the firehose applied a newer commit of it while it was
+	// being fetched (default 3); past that it counts as a failed attempt.
+	StaleRefetches int
+	// DiscoveryRetries is how many times in a row a failed discovery page
+	// (or database error) is retried with backoff before Run gives up
+	// (default 8).
+	DiscoveryRetries int
+	// ProgressInterval is how often a progress line is logged (default 5s;
+	// negative: never).
+	ProgressInterval time.Duration
+	// FetchTimeout bounds one repository download or discovery page
+	// (default 1m); MaxRepoBytes bounds a repository's size (default
+	// 256 MiB).
+	FetchTimeout time.Duration
+	MaxRepoBytes int64
+	// LeaseTTL is how long the backfill lease lasts unless renewed
+	// (default 30s); LeaseHolder names this process in it (default
+	// host-pid-random).
+	LeaseTTL    time.Duration
+	LeaseHolder string
+	// UserAgent is sent with every request.
+	UserAgent string
+}
+
+// BackfillStore is what a backfill needs of the database; *store.Store has
+// it.
+type BackfillStore interface {
+	InTx(ctx context.Context, fn func(tx *store.Tx) error) error
+	BackfillRun(ctx context.Context, name string) (store.BackfillRun, error)
+	SaveBackfillRun(ctx context.Context, r store.BackfillRun) error
+	BackfillCounts(ctx context.Context) (store.BackfillCounts, error)
+	PendingBackfillRepos(ctx context.Context, after syntax.DID, limit int) ([]store.RepoState, error)
+	SetRepoBackfill(ctx context.Context, did syntax.DID, state store.BackfillState, attempts int, retryAfter time.Time, errMsg string) error
+	LatestStatus(ctx context.Context, author syntax.DID) (store.Status, error)
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// BackfillDeps are a backfill's collaborators.
+type BackfillDeps struct {
+	// Store is the database (required).
+	Store BackfillStore
+	// Validator checks records (required): the ingester's.
+	Validator Validator
+	// Directory resolves DIDs to their PDS and signing key (required).
+	Directory identity.Directory
+	// HTTPClient calls the discovery host and every PDS (default: an
+	// SSRF-safe client reaching public addresses only). A discovery host on
+	// a private network needs a client that trusts it.
+	HTTPClient *http.Client
+	// Registry receives the backfill's metrics (optional).
+	Registry prometheus.Registerer
+	// Logger logs (default: discard).
+	Logger *slog.Logger
+}
+
+// Backfiller fetches the existing status records of every repository that
+// holds some, and converges with the live firehose on the same database.
+type Backfiller struct {
+	cfg     BackfillConfig
+	store   BackfillStore
+	fetch   *fetcher
+	http    *http.Client
+	log     *slog.Logger
+	p       *progress
+	running atomic.Bool
+}
+
+// NewBackfiller checks cfg, fills in its defaults and returns a
+// backfiller; nothing is fetched until Run.
+func NewBackfiller(cfg BackfillConfig, deps BackfillDeps) (*Backfiller, error) {
+	setDefault(&cfg.URL, "https://bsky.network")
+	setDefault(&cfg.Workers, 4)
+	setDefault(&cfg.PageSize, 1000)
+	setDefault(&cfg.MaxAttempts, 5)
+	setDefault(&cfg.RetryMin, 5*time.Second)
+	setDefault(&cfg.RetryMax, 5*time.Minute)
+	setDefault(&cfg.StaleRefetches, 3)
+	setDefault(&cfg.DiscoveryRetries, 8)
+	setDefault(&cfg.ProgressInterval, 5*time.Second)
+	setDefault(&cfg.FetchTimeout, time.Minute)
+	setDefault(&cfg.MaxRepoBytes, 256<<20)
+	setDefault(&cfg.LeaseTTL, 30*time.Second)
+	setDefault(&cfg.UserAgent, "statusphere-backfill")
+	if cfg.LeaseHolder == "" {
+		host, _ := os.Hostname()
+		cfg.LeaseHolder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])
+	}
+	if u, err := url.Parse(cfg.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("ingest: backfill URL %q is not an http(s) URL", cfg.URL)
+	}
+	if deps.Store == nil || deps.Validator == nil || deps.Directory == nil {
+		return nil, errors.New("ingest: BackfillDeps.Store, Validator and Directory are required")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.HTTPClient == nil {
+		deps.HTTPClient = &http.Client{Timeout: cfg.FetchTimeout, Transport: ssrf.PublicOnlyTransport()}
+	}
+	p := &progress{}
+	if err := registerBackfillMetrics(deps.Registry, p); err != nil {
+		return nil, err
+	}
+	return &Backfiller{
+		cfg:   cfg,
+		store: deps.Store,
+		fetch: &fetcher{
+			verifier: newVerifier(deps.Directory), validator: deps.Validator, http: deps.HTTPClient,
+			userAgent: cfg.UserAgent, timeout: cfg.FetchTimeout, maxBytes: cfg.MaxRepoBytes,
+		},
+		http: deps.HTTPClient,
+		log:  deps.Logger.With("component", "backfill", "host", cfg.URL),
+		p:    p,
+	}, nil
+}
+
+// Schedule decides at start-up whether the backfill should run. On a first
+// start (firstStart: no ingest cursor is stored yet) with no run ever
+// recorded, it records a new run, so that even if the process stops before
+// the backfill begins, the next start resumes it. It reports whether a run
+// is unfinished.
+func (b *Backfiller) Schedule(ctx context.Context, firstStart bool) (bool, error) {
+	run, err := b.store.BackfillRun(ctx, backfillRunName)
+	switch {
+	case err == nil:
+		return !run.Finished, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return false, fmt.Errorf("backfill: %w", err)
+	case !firstStart:
+		return false, nil
+	}
+	if _, err := b.startRun(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// startRun records a new run: every repository leaves the previous one.
+func (b *Backfiller) startRun(ctx context.Context) (store.BackfillRun, error) {
+	run := store.BackfillRun{Name: backfillRunName, Host: b.cfg.URL, StartedAt: time.Now().UTC()}
+	err := b.store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.ResetBackfill(ctx); err != nil {
+			return err
+		}
+		return tx.SaveBackfillRun(ctx, run)
+	})
+	if err != nil {
+		return store.BackfillRun{}, fmt.Errorf("backfill: start a run: %w", err)
+	}
+	return run, nil
+}
+
+// Run backfills until every repository of the run is done, skipped or
+// failed, then marks the run finished and returns its progress. It resumes
+// an unfinished run (discovery from its stored cursor, repositories not
+// finished yet); with no unfinished run it starts a new one. One repository
+// that cannot be fetched or verified never stops the others: it is retried
+// later, and marked failed after MaxAttempts. Run returns an error when ctx
+// ends (the run stays resumable) or discovery keeps failing.
+//
+// Run first waits for the backfill lease, so one backfill runs at a time on
+// a database.
+//
+// To converge with the firehose, start the ingester first: a repository
+// changed after its snapshot was fetched reaches the store through the
+// firehose, and one that gains its first status after discovery too.
+func (b *Backfiller) Run(ctx context.Context) (BackfillProgress, error) {
+	if !b.running.CompareAndSwap(false, true) {
+		return BackfillProgress{}, errors.New("backfill: Run called twice at once")
+	}
+	defer b.running.Store(false)
+	ctx, release, err := b.acquireLease(ctx)
+	if err != nil {
+		return b.Progress(), err
+	}
+	defer release()
+	err = b.run(ctx)
+	p := b.Progress()
+	if err == nil {
+		b.log.Info("backfill finished", p.logAttrs()...)
+	}
+	return p, err
+}
+
+// run is Run under the lease.
+func (b *Backfiller) run(ctx context.Context) error {
+	run, err := b.begin(ctx)
+	if err != nil {
+		return err
+	}
+	b.p.running.Store(true)
+	defer b.p.running.Store(false)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	pctx, stopProgress := context.WithCancel(ctx)
+	defer stopProgress()
+	if b.cfg.ProgressInterval > 0 {
+		wg.Go(func() { b.logProgress(pctx) })
+	}
+
+	if !run.Discovered {
+		if err := b.discover(ctx, &run); err != nil {
+			return err
+		}
+	}
+	b.p.discovering.Store(false)
+	if err := b.fetchAll(ctx, run.Method == methodListRepos); err != nil {
+		return err
+	}
+	run.Finished = true
+	if err := b.store.SaveBackfillRun(ctx, run); err != nil {
+		return fmt.Errorf("backfill: mark the run finished: %w", err)
+	}
+	return nil
+}
+
+// begin loads the unfinished run, or starts a new one, and loads its
+// counts into the progress.
+func (b *Backfiller) begin(ctx context.Context) (store.BackfillRun, error) {
+	run, err := b.store.BackfillRun(ctx, backfillRunName)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && run.Finished):
+		if run, err = b.startRun(ctx); err != nil {
+			return run, err
+		}
+		b.log.Info("backfill starting")
+	case err != nil:
+		return run, fmt.Errorf("backfill: %w", err)
+	default:
+		if run.Host != b.cfg.URL {
+			// Another discovery host: list again from its start; what is
+			// done stays done.
+			run.Host, run.Method, run.Cursor, run.Discovered = b.cfg.URL, "", "", false
+			if err := b.store.SaveBackfillRun(ctx, run); err != nil {
+				return run, fmt.Errorf("backfill: %w", err)
+			}
+		}
+		b.log.Info("backfill resuming", "started_at", run.StartedAt, "discovered", run.Discovered, "cursor", run.Cursor)
+	}
+	counts, err := b.store.BackfillCounts(ctx)
+	if err != nil {
+		return run, fmt.Errorf("backfill: %w", err)
+	}
+	b.p.reset(counts, !run.Discovered)
+	return run, nil
+}
+
+// acquireLease waits until this process holds the backfill lease, and keeps
+// renewing it; the returned context ends if the lease is lost. release
+// stops renewing and gives the lease up.
+func (b *Backfiller) acquireLease(ctx context.Context) (context.Context, func(), error) {
+	ttl := b.cfg.LeaseTTL
+	waiting := false
+	for {
+		ok, err := b.store.AcquireLease(ctx, BackfillLeaseName, b.cfg.LeaseHolder, ttl, time.Now())
+		if err == nil && ok {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		if err != nil {
+			b.log.Error("acquiring the backfill lease", "error", err)
+		} else if !waiting {
+			b.log.Info("another process is backfilling this database; waiting for it")
+			waiting = true
+		}
+		if !sleep(ctx, ttl/3) {
+			return nil, nil, ctx.Err()
+		}
+	}
+	lctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		validUntil := time.Now().Add(ttl)
+		for {
+			select {
+			case <-lctx.Done():
+				return
+			case <-t.C:
+			}
+			now := time.Now()
+			ok, err := b.store.AcquireLease(lctx, BackfillLeaseName, b.cfg.LeaseHolder, ttl, now)
+			switch {
+			case err == nil && ok:
+				validUntil = now.Add(ttl)
+			case err == nil:
+				cancel(errors.New("backfill: lost the backfill lease to another process"))
+				return
+			case lctx.Err() != nil:
+				return
+			default:
+				b.log.Error("renewing the backfill lease", "error", err)
+				if time.Until(validUntil) < ttl/3 {
+					cancel(errors.New("backfill: could not renew the backfill lease in time"))
+					return
+				}
+			}
+		}
+	}()
+	release := func() {
+		cancel(nil)
+		<-done
+		rctx, rcancel := context.WithTimeout(context.Background(), flushTimeout)
+		defer rcancel()
+		if err := b.store.ReleaseLease(rctx, BackfillLeaseName, b.cfg.LeaseHolder); err != nil {
+			b.log.Warn("releasing the backfill lease", "error", err)
+		}
+	}
+	return lctx, release, nil
+}
+
+// Progress reports the progress of the run; safe to call from any
+// goroutine, during or after Run.
+func (b *Backfiller) Progress() BackfillProgress { return b.p.snapshot() }
+
+// pendingPage is how many pending repositories are read at once.
+const pendingPage = 256
+
+// fetchAll works through the pending repositories in passes until none is
+// left: each pass hands every pending repository that is due to the
+// workers; repositories that failed wait for their retry time.
+func (b *Backfiller) fetchAll(ctx context.Context, hint bool) error {
+	bo := backoff{base: b.cfg.RetryMin, max: b.cfg.RetryMax}
+	failures := 0
+	for {
+		dispatched, waiting, next, err := b.pass(ctx, hint)
+		switch {
+		case ctx.Err() != nil:
+			return context.Cause(ctx)
+		case err != nil:
+			failures++
+			if failures > b.cfg.DiscoveryRetries {
+				return fmt.Errorf("backfill: %w", err)
+			}
+			wait := bo.next()
+			b.log.Error("reading the pending repositories; will retry", "error", err, "retry_in", wait.Round(time.Millisecond))
+			if !sleep(ctx, wait) {
+				return context.Cause(ctx)
+			}
+			continue
+		case dispatched == 0 && waiting == 0:
+			return nil
+		case dispatched == 0:
+			wait := max(time.Until(next), 10*time.Millisecond)
+			b.log.Info("waiting to retry repositories that failed", "repos", waiting, "retry_in", wait.Round(time.Millisecond))
+			if !sleep(ctx, wait) {
+				return context.Cause(ctx)
+			}
+		}
+		failures = 0
+	}
+}
+
+// pass hands every due pending repository to the workers and waits for
+// them. It reports how many it handed out, how many were not due yet and
+// when the first of those is.
+func (b *Backfiller) pass(ctx context.Context, hint bool) (dispatched, waiting int, next time.Time, err error) {
+	jobs := make(chan store.RepoState)
+	var wg sync.WaitGroup
+	for range b.cfg.Workers {
+		wg.Go(func() {
+			for rs := range jobs {
+				b.backfillRepo(ctx, rs, hint)
+			}
+		})
+	}
+	defer wg.Wait()
+	defer close(jobs)
+	after := syntax.DID("")
+	for {
+		page, err := b.store.PendingBackfillRepos(ctx, after, pendingPage)
+		if err != nil {
+			return dispatched, waiting, next, err
+		}
+		if len(page) == 0 {
+			return dispatched, waiting, next, nil
+		}
+		now := time.Now()
+		for _, rs := range page {
+			after = rs.DID
+			if rs.RetryAfter.After(now) {
+				if waiting == 0 || rs.RetryAfter.Before(next) {
+					next = rs.RetryAfter
+				}
+				waiting++
+				continue
+			}
+			select {
+			case jobs <- rs:
+				dispatched++
+			case <-ctx.Done():
+				return dispatched, waiting, next, nil
+			}
+		}
+	}
+}
+
+// outcome is what became of one repository.
+type outcome struct {
+	state   store.BackfillState // done, skipped, or pending (a failed attempt)
+	snap    *snapshot           // done: what was stored
+	removed int                 // done: rows removed that the repository no longer holds
+	err     error               // pending: why; skipped: why, if not "no statuses"
+}
+
+// backfillRepo fetches one repository, stores its statuses and records
+// its state. A failure counts an attempt: the repository is retried after
+// a backoff, or marked failed after MaxAttempts. When ctx ends midway the
+// repository stays as it was (pending), to be done on resume.
+func (b *Backfiller) backfillRepo(ctx context.Context, rs store.RepoState, hint bool) {
+	did := rs.DID
+	o := b.snapshotRepo(ctx, did, hint)
+	if ctx.Err() != nil {
+		return
+	}
+	log := b.log.With("did", did)
+	switch o.state {
+	case store.BackfillDone:
+		valid, invalid := o.snap.counts()
+		b.p.repoDone(valid, invalid)
+		for _, c := range o.snap.changes {
+			if c.invalid != nil {
+				log.Warn("skipping an invalid status record", "uri", c.uri, "error", c.invalid)
+			}
+		}
+		log.Debug("repository backfilled", "rev", o.snap.rev, "statuses", valid, "invalid", invalid, "removed", o.removed)
+		return
+	case store.BackfillSkipped:
+		b.setState(ctx, did, store.BackfillSkipped, rs.Attempts, time.Time{}, errString(o.err))
+		b.p.repoSkipped()
+		log.Debug("repository skipped", "reason", errString(o.err))
+		return
+	}
+	b.p.fetchError()
+	attempts := rs.Attempts + 1
+	if attempts >= b.cfg.MaxAttempts {
+		b.setState(ctx, did, store.BackfillFailed, attempts, time.Time{}, o.err.Error())
+		b.p.repoFailed()
+		log.Error("giving up on a repository", "attempts", attempts, "error", o.err)
+		return
+	}
+	bo := backoff{base: b.cfg.RetryMin, max: b.cfg.RetryMax, attempt: attempts - 1}
+	wait := bo.next()
+	b.setState(ctx, did, store.BackfillPending, attempts, time.Now().Add(wait), o.err.Error())
+	log.Warn("could not backfill a repository; will retry", "attempts", attempts, "retry_in", wait.Round(time.Millisecond), "error", o.err)
+}
+
+// setState records a repository's state; a database failure is logged and
+// leaves the repository pending, to be tried again.
+func (b *Backfiller) setState(ctx context.Context, did syntax.DID, st store.BackfillState, attempts int, retryAfter time.Time, msg string) {
+	if err := b.store.SetRepoBackfill(ctx, did, st, attempts, retryAfter, msg); err != nil && ctx.Err() == nil {
+		b.log.Error("recording a repository's backfill state", "did", did, "state", st, "error", err)
+	}
+}
+
+// goneErrors are the getRepo errors that say there is no repository to
+// fetch (the account is gone, or not active).
+var goneErrors = map[string]bool{
+	"RepoNotFound": true, "RepoTakendown": true, "RepoDeactivated": true, "RepoSuspended": true,
+}
+
+// snapshotRepo fetches did's repository, verifies it, and replaces its
+// statuses in one transaction that also marks it done. When the firehose
+// applied a newer commit of the repository while it was being fetched, the
+// snapshot is stale (storing it would undo that commit): it is fetched
+// again, up to StaleRefetches times.
+func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool) outcome {
+	pds, err := b.fetch.pdsOf(ctx, did)
+	if errors.Is(err, identity.ErrDIDNotFound) {
+		return outcome{state: store.BackfillSkipped, err: err}
+	}
+	if err != nil {
+		return outcome{state: store.BackfillPending, err: err}
+	}
+	if hint {
+		// An unverified hint from the PDS, used only to skip work: what we
+		// store is what we fetch and verify.
+		held, err := holdsStatuses(ctx, b.store, did)
+		if err != nil {
+			return outcome{state: store.BackfillPending, err: err}
+		}
+		if !held {
+			if n, err := b.fetch.countRemoteStatuses(ctx, pds, did); err == nil && n == 0 {
+				return outcome{state: store.BackfillSkipped}
+			}
+		}
+	}
+	for try := 0; ; try++ {
+		snap, err := b.fetch.fetchSnapshot(ctx, pds, did)
+		if err != nil {
+			if name, _ := xrpcErrorName(err); goneErrors[name] {
+				return outcome{state: store.BackfillSkipped, err: err}
+			}
+			return outcome{state: store.BackfillPending, err: err}
+		}
+		var (
+			removed []syntax.ATURI
+			applied bool
+		)
+		err = b.store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			removed, applied, err = applySnapshot(ctx, tx, snap)
+			if err != nil || !applied {
+				return err
+			}
+			return tx.SetRepoBackfill(ctx, did, store.BackfillDone, 0, time.Time{}, "")
+		})
+		if err != nil {
+			return outcome{state: store.BackfillPending, err: fmt.Errorf("store the snapshot: %w", err)}
+		}
+		if applied {
+			return outcome{state: store.BackfillDone, snap: snap, removed: len(removed)}
+		}
+		b.p.refetch()
+		if try >= b.cfg.StaleRefetches {
+			return outcome{state: store.BackfillPending, err: fmt.Errorf("the repository kept changing while it was fetched (last fetched rev %s)", snap.rev)}
+		}
+		b.log.Debug("the firehose applied a newer commit while the repository was fetched; fetching it again", "did", did, "rev", snap.rev)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

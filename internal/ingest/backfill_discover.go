@@ -1,0 +1,167 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	"github.com/statusphere/statusphere/internal/store"
+)
+
+// Discovery methods.
+const (
+	// methodByCollection lists the repositories holding a collection: what
+	// a relay offers.
+	methodByCollection = "com.atproto.sync.listReposByCollection"
+	// methodListRepos lists every repository of a PDS (or relay): the
+	// fallback where the first is not implemented.
+	methodListRepos = "com.atproto.sync.listRepos"
+)
+
+// discoveryPage is one page of a listing.
+type discoveryPage struct {
+	dids   []syntax.DID // the active repositories listed
+	listed int          // repositories listed, inactive ones included
+	cursor string       // "" after the last page
+}
+
+// discover lists the repositories to backfill, page by page from the run's
+// cursor; each page's repositories and the cursor after it are stored in
+// one transaction, so an interrupted discovery resumes after the last page
+// stored. The first page tries listReposByCollection and falls back to
+// listRepos when the host does not implement it.
+func (b *Backfiller) discover(ctx context.Context, run *store.BackfillRun) error {
+	bo := backoff{base: b.cfg.RetryMin, max: b.cfg.RetryMax}
+	failures := 0
+	retry := func(what string, err error) error {
+		failures++
+		if failures > b.cfg.DiscoveryRetries {
+			return fmt.Errorf("backfill: discover repositories on %s: %s: %w", b.cfg.URL, what, err)
+		}
+		wait := bo.next()
+		b.log.Warn("discovery failed; will retry", "what", what, "error", err, "retry_in", wait.Round(time.Millisecond))
+		if !sleep(ctx, wait) {
+			return context.Cause(ctx)
+		}
+		return nil
+	}
+	for {
+		method := run.Method
+		if method == "" {
+			method = methodByCollection
+		}
+		page, err := b.listPage(ctx, method, run.Cursor)
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		if err != nil {
+			if run.Method == "" && method == methodByCollection && notImplemented(err) {
+				b.log.Info("the host does not list repositories by collection; listing all its repositories and asking each for statuses",
+					"method", methodListRepos, "error", err)
+				run.Method = methodListRepos
+				continue
+			}
+			if err := retry(method, err); err != nil {
+				return err
+			}
+			continue
+		}
+		next := *run
+		next.Method, next.Cursor = method, page.cursor
+		next.Discovered = page.cursor == "" || page.cursor == run.Cursor || page.listed == 0
+		var added int
+		err = b.store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if added, err = tx.AddBackfillRepos(ctx, page.dids); err != nil {
+				return err
+			}
+			return tx.SaveBackfillRun(ctx, next)
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			if err := retry("store a page", err); err != nil {
+				return err
+			}
+			continue
+		}
+		failures = 0
+		bo.reset()
+		*run = next
+		b.p.discovered(added)
+		b.log.Debug("discovered repositories", "method", method, "listed", len(page.dids), "new", added, "cursor", page.cursor)
+		if run.Discovered {
+			b.p.discovering.Store(false)
+			b.log.Info("discovery complete", "method", method, "repos", b.p.total.Load())
+			return nil
+		}
+	}
+}
+
+// listPage fetches one page of method from the discovery host. Inactive
+// repositories (listRepos says so) are left out.
+func (b *Backfiller) listPage(ctx context.Context, method, cursor string) (discoveryPage, error) {
+	q := url.Values{"limit": {strconv.Itoa(b.cfg.PageSize)}}
+	if method == methodByCollection {
+		q.Set("collection", Collection)
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.FetchTimeout)
+	defer cancel()
+	body, err := xrpcGet(ctx, b.http, b.cfg.UserAgent, b.cfg.URL, method, q, 64<<20)
+	if err != nil {
+		return discoveryPage{}, err
+	}
+	defer body.Close()
+	var out struct {
+		Cursor *string `json:"cursor"`
+		Repos  []struct {
+			DID    string `json:"did"`
+			Active *bool  `json:"active"`
+		} `json:"repos"`
+	}
+	if err := json.NewDecoder(body).Decode(&out); err != nil {
+		return discoveryPage{}, fmt.Errorf("%s answer: %w", method, err)
+	}
+	page := discoveryPage{dids: make([]syntax.DID, 0, len(out.Repos)), listed: len(out.Repos)}
+	if out.Cursor != nil {
+		page.cursor = *out.Cursor
+	}
+	for _, r := range out.Repos {
+		did, err := syntax.ParseDID(r.DID)
+		if err != nil {
+			b.log.Debug("discovery listed a bad DID", "did", r.DID, "error", err)
+			continue
+		}
+		if r.Active != nil && !*r.Active {
+			continue
+		}
+		page.dids = append(page.dids, did)
+	}
+	return page, nil
+}
+
+// notImplemented reports whether err says the host does not offer the
+// method: not found, not implemented, or (a PDS, which proxies methods it
+// does not know to its app view) asking for authentication.
+func notImplemented(err error) bool {
+	name, status := xrpcErrorName(err)
+	switch name {
+	case "MethodNotImplemented", "XRPCNotSupported", "AuthMissing":
+		return true
+	}
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		return true
+	}
+	return false
+}
