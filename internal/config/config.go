@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -28,6 +29,12 @@ type Config struct {
 	LogLevel      slog.Level    // debug, info, warn, error
 	SessionMaxAge time.Duration // how long a login lasts
 	LeaseTTL      time.Duration // how long the ingest lease lasts unless renewed
+	// BackfillURL is the host that lists the repositories to backfill: a
+	// relay (listReposByCollection) or a PDS (listRepos). Default: the relay
+	// of RelayURL, as https.
+	BackfillURL     string
+	BackfillOnStart bool // backfill automatically when no ingest cursor is stored yet
+	BackfillWorkers int  // repositories fetched at once
 }
 
 // Parse reads the settings of one subcommand from args and the environment.
@@ -54,11 +61,14 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	str(&c.RelayURL, "relay-url", "STATUSPHERE_RELAY_URL", "wss://bsky.network", "relay host for com.atproto.sync.subscribeRepos")
 	str(&c.JetstreamURL, "jetstream-url", "STATUSPHERE_JETSTREAM_URL", "wss://jetstream2.us-east.bsky.network/subscribe", "Jetstream subscribe URL")
 	str(&c.LogFormat, "log-format", "STATUSPHERE_LOG_FORMAT", "text", "log format: text or json")
-	var level, maxAge, ingest, leaseTTL string
+	str(&c.BackfillURL, "backfill-url", "STATUSPHERE_BACKFILL_URL", "", "host listing the repositories to backfill: a relay (listReposByCollection) or a PDS (listRepos); default: the relay-url host as https")
+	var level, maxAge, ingest, leaseTTL, backfillOnStart, backfillWorkers string
 	str(&level, "log-level", "STATUSPHERE_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	str(&maxAge, "session-max-age", "STATUSPHERE_SESSION_MAX_AGE", "720h", "how long a login lasts")
 	str(&ingest, "ingest", "STATUSPHERE_INGEST", "true", "serve: also run the firehose ingester in this process")
 	str(&leaseTTL, "ingest-lease-ttl", "STATUSPHERE_INGEST_LEASE_TTL", "30s", "how long the single-ingester lease lasts unless renewed; a standby ingester takes over after it")
+	str(&backfillOnStart, "backfill-on-start", "STATUSPHERE_BACKFILL_ON_START", "true", "serve, ingest: backfill existing statuses on the first start (no ingest cursor stored yet), and resume an interrupted backfill")
+	str(&backfillWorkers, "backfill-workers", "STATUSPHERE_BACKFILL_WORKERS", "4", "repositories a backfill fetches at once")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -82,6 +92,15 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 		errs = append(errs, fmt.Errorf("ingest (STATUSPHERE_INGEST): %q is not true or false", ingest))
 	}
 	c.Ingest = b
+	if c.BackfillOnStart, err = strconv.ParseBool(backfillOnStart); err != nil {
+		errs = append(errs, fmt.Errorf("backfill-on-start (STATUSPHERE_BACKFILL_ON_START): %q is not true or false", backfillOnStart))
+	}
+	if c.BackfillWorkers, err = strconv.Atoi(backfillWorkers); err != nil || c.BackfillWorkers < 1 || c.BackfillWorkers > 64 {
+		errs = append(errs, fmt.Errorf("backfill-workers (STATUSPHERE_BACKFILL_WORKERS): %q is not a number from 1 to 64", backfillWorkers))
+	}
+	if c.BackfillURL == "" {
+		c.BackfillURL = relayHTTPURL(c.RelayURL)
+	}
 	errs = append(errs, c.validate()...)
 	return c, errors.Join(errs...)
 }
@@ -118,6 +137,9 @@ func (c *Config) validate() []error {
 			errs = append(errs, fmt.Errorf("%s (%s): %q is not a ws(s) URL", s.name, s.env, s.v))
 		}
 	}
+	if u, err := url.Parse(c.BackfillURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("backfill-url (STATUSPHERE_BACKFILL_URL): %q is not an http(s) URL", c.BackfillURL))
+	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
@@ -126,14 +148,34 @@ func (c *Config) validate() []error {
 	return errs
 }
 
+// relayHTTPURL is the relay host of a subscribeRepos URL as an http(s) URL
+// (wss://bsky.network → https://bsky.network), or "" if it is not one.
+func relayHTTPURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	switch u.Scheme {
+	case "wss", "https":
+		return "https://" + u.Host
+	case "ws", "http":
+		return "http://" + u.Host
+	}
+	return ""
+}
+
 // Secure reports whether the app is served over https (cookies get Secure).
 func (c *Config) Secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
 
-// Logger builds the process's logger from LogFormat and LogLevel.
-func (c *Config) Logger() *slog.Logger {
+// Logger builds the process's logger from LogFormat and LogLevel, writing
+// to stderr.
+func (c *Config) Logger() *slog.Logger { return c.LoggerTo(os.Stderr) }
+
+// LoggerTo is Logger writing to w.
+func (c *Config) LoggerTo(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -48,12 +48,40 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"plc url", []string{"-plc-url", "plc"}, nil, "plc-url (STATUSPHERE_PLC_URL)"},
 		{"lease ttl", []string{"-ingest-lease-ttl", "1ms"}, nil, "ingest-lease-ttl"},
 		{"stray argument", []string{"extra"}, nil, "unexpected argument"},
+		{"backfill url", []string{"-backfill-url", "wss://bsky.network"}, nil, "backfill-url (STATUSPHERE_BACKFILL_URL)"},
+		{"backfill on start", nil, map[string]string{"STATUSPHERE_BACKFILL_ON_START": "sometimes"}, "backfill-on-start (STATUSPHERE_BACKFILL_ON_START)"},
+		{"backfill workers", []string{"-backfill-workers", "0"}, nil, "backfill-workers (STATUSPHERE_BACKFILL_WORKERS)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("serve", tc.args, func(k string) string { return tc.env[k] })
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestBackfillURLDefaultsToTheRelay(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"default relay", nil, nil, "https://bsky.network"},
+		{"relay with a path", []string{"-relay-url", "ws://127.0.0.1:2583/xrpc/com.atproto.sync.subscribeRepos"}, nil, "http://127.0.0.1:2583"},
+		{"set", []string{"-backfill-url", "http://127.0.0.1:2583"}, nil, "http://127.0.0.1:2583"},
+		{"from the environment", nil, map[string]string{"STATUSPHERE_BACKFILL_URL": "https://relay1.us-east.bsky.network"}, "https://relay1.us-east.bsky.network"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse("serve", tc.args, func(k string) string { return tc.env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.BackfillURL != tc.want || !c.BackfillOnStart || c.BackfillWorkers != 4 {
+				t.Fatalf("backfill settings %q %v %d, want %q, on start, 4 workers", c.BackfillURL, c.BackfillOnStart, c.BackfillWorkers, tc.want)
 			}
 		})
 	}
