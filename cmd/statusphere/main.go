@@ -18,6 +18,7 @@ const usage = `usage: statusphere <command> [flags]
 commands:
   serve    web app + firehose ingester (default settings need no configuration)
   ingest   the firehose ingester alone, for split deployments (-addr serves /metrics, /healthz)
+  backfill fetch the existing statuses of every repository that has some (resumes if interrupted)
   lex      lexicon tools: gen, validate, resolve, publish, lint
   keygen   print a new P-256 private key for the confidential OAuth client
 
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, rest)
 	case "ingest":
 		return runIngest(ctx, rest)
+	case "backfill":
+		return runBackfill(ctx, rest, stderr)
 	case "lex":
 		return runLex(ctx, rest, stdout, stderr)
 	case "keygen":

@@ -56,8 +56,12 @@ type App struct {
 	Identity *identity.Resolver
 	Web      *web.Server      // nil with WithoutWeb
 	Ingester *ingest.Ingester // nil unless cfg.Ingest
-	ln       net.Listener
-	handler  http.Handler // the web app, or only /metrics and /healthz
+	// Backfiller fetches the statuses written before the first start; nil
+	// unless cfg.Ingest (see backfill.go).
+	Backfiller  *ingest.Backfiller
+	backfillDue bool // Run starts it once the ingester is connected
+	ln          net.Listener
+	handler     http.Handler // the web app, or only /metrics and /healthz
 }
 
 // New builds the app: it opens (and migrates) the database, and listens.
@@ -67,7 +71,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		opt(&o)
 	}
 	if o.httpClient == nil {
-		o.httpClient = newHTTPClient(cfg.PLCURL)
+		o.httpClient = newHTTPClient(cfg.PLCURL, cfg.BackfillURL)
 	}
 	ln := o.listener
 	if ln == nil {
@@ -112,6 +116,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 		if err != nil {
 			st.Close()
 			return nil, fmt.Errorf("ingester: %w", err)
+		}
+		if err := a.scheduleBackfill(ctx, cat, dir, o.httpClient, reg); err != nil {
+			st.Close()
+			return nil, err
 		}
 	}
 	checks := map[string]web.Check{"database": databaseCheck(st)}
@@ -162,6 +170,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer a.Store.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer a.startBackfill(ctx)() // stops it (resumable) before the store closes
 	errc := make(chan error, 2)
 	running := 0
 	if a.Ingester != nil {

@@ -277,25 +277,27 @@ func (b *Backfiller) begin(ctx context.Context) (store.BackfillRun, error) {
 		if run, err = b.startRun(ctx); err != nil {
 			return run, err
 		}
-		b.log.Info("backfill starting")
 	case err != nil:
 		return run, fmt.Errorf("backfill: %w", err)
-	default:
-		if run.Host != b.cfg.URL {
-			// Another discovery host: list again from its start; what is
-			// done stays done.
-			run.Host, run.Method, run.Cursor, run.Discovered = b.cfg.URL, "", "", false
-			if err := b.store.SaveBackfillRun(ctx, run); err != nil {
-				return run, fmt.Errorf("backfill: %w", err)
-			}
+	case run.Host != b.cfg.URL:
+		// Another discovery host: list again from its start; what is done
+		// stays done.
+		run.Host, run.Method, run.Cursor, run.Discovered = b.cfg.URL, "", "", false
+		if err := b.store.SaveBackfillRun(ctx, run); err != nil {
+			return run, fmt.Errorf("backfill: %w", err)
 		}
-		b.log.Info("backfill resuming", "started_at", run.StartedAt, "discovered", run.Discovered, "cursor", run.Cursor)
 	}
 	counts, err := b.store.BackfillCounts(ctx)
 	if err != nil {
 		return run, fmt.Errorf("backfill: %w", err)
 	}
 	b.p.reset(counts, !run.Discovered)
+	if counts.Total() == 0 && run.Cursor == "" {
+		b.log.Info("backfill starting", "workers", b.cfg.Workers)
+	} else {
+		b.log.Info("backfill resuming", "started_at", run.StartedAt, "discovered", run.Discovered, "cursor", run.Cursor,
+			"repos_done", counts.Done+counts.Skipped+counts.Failed, "repos_total", counts.Total())
+	}
 	return run, nil
 }
 
