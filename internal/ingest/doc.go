@@ -31,9 +31,26 @@
 // commits with ops on xyz.statusphere.status are verified. Jetstream offers
 // no proofs at all; see docs/ingest.md for that trade-off.
 //
+// Each repository's revision is stored too (store.AdvanceRepoRev): a
+// commit's rows are written only if its rev is newer than the stored one,
+// which moves to it in the same transaction, so a replayed or superseded
+// commit never undoes a newer state.
+//
+// # Backfill
+//
+// A [Backfiller] fetches the statuses written before the ingester first
+// listened: it discovers the repositories that hold them
+// (com.atproto.sync.listReposByCollection on a relay, listRepos on a PDS),
+// downloads and verifies each (getRepo, signature against the account's
+// key, as for a #sync resync), validates every status, and replaces the
+// repository's statuses in one transaction — only if the snapshot's rev is
+// not older than the stored one, else it fetches again. Started after the
+// ingester, it converges with the firehose: nothing missed, resurrected or
+// duplicated. Its progress (discovery cursor, each repository's state) is
+// in the database, so an interrupted run resumes. See docs/backfill.md.
+//
 // # Not done here
 //
-// The package does not backfill repositories it has never seen (only a #sync
-// event triggers a fetch of one repository), and it resolves no handles
-// itself: #identity events are handed to an [IdentityRefresher].
+// The package resolves no handles itself: #identity events are handed to
+// an [IdentityRefresher].
 package ingest
