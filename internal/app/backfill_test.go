@@ -118,9 +118,8 @@ func TestBackfillExistingRecords(t *testing.T) {
 	}
 }
 
-// TestBackfillOnlyOnFirstStart: a restart with a stored cursor does not
-// backfill again, and -backfill-on-start=false turns the first-start
-// backfill off.
+// TestBackfillOnlyOnFirstStart: a restart with a stored cursor (and the
+// first start's backfill finished) does not backfill again.
 func TestBackfillOnlyOnFirstStart(t *testing.T) {
 	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
@@ -136,15 +135,23 @@ func TestBackfillOnlyOnFirstStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the second status", func() bool { c, _ := first.Store.CountStatuses(t.Context()); return c == 2 })
+	run, err := first.Store.BackfillRun(t.Context(), ingest.Collection)
+	if err != nil {
+		t.Fatal(err)
+	}
 	first.stop()
 
 	hooks := &getRepoHook{next: n.HTTPClient.Transport}
 	second := startApp(t, n, db, app.WithHTTPClient(hooks.client()))
-	time.Sleep(500 * time.Millisecond)
-	second.stop()
+	waitFor(t, 10*time.Second, "the ingester to connect", func() bool { return second.Ingester.Status().Connected })
+	time.Sleep(300 * time.Millisecond) // a backfill would start at once
 	if got := hooks.fetches.Load(); got != 0 {
 		t.Errorf("a restart fetched %d repositories, want none (the backfill ran on the first start)", got)
 	}
+	if again, err := second.Store.BackfillRun(t.Context(), ingest.Collection); err != nil || !again.StartedAt.Equal(run.StartedAt) || !again.Finished {
+		t.Errorf("after a restart the backfill run is %+v (%v), want the first start's, finished", again, err)
+	}
+	second.stop()
 }
 
 // backfillConfig is the `statusphere backfill` configuration for the local

@@ -3,13 +3,16 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -492,4 +495,76 @@ func matches(t testing.TB, st *store.Store, accts ...*testnet.Account) bool {
 		}
 	}
 	return true
+}
+
+// TestBackfillListReposByCollection: on a relay that implements
+// com.atproto.sync.listReposByCollection (here a stand-in listing the local
+// network's accounts, two per page, after one failed answer), discovery
+// pages through it with the collection and cursor, retries the failure,
+// asks no repository whether it holds statuses, and skips a DID that does
+// not exist.
+func TestBackfillListReposByCollection(t *testing.T) {
+	net := startNet(t, testnet.WithAccounts("alice", "bob"))
+	alice, bob := net.Account("alice"), net.Account("bob")
+	createStatuses(t, alice, 2)
+	createStatuses(t, bob, 1)
+	missing := "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"
+	listed := []string{alice.DID.String(), missing, bob.DID.String()}
+	var (
+		mu       sync.Mutex
+		requests []string // collection and cursor of each request
+	)
+	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/xrpc/"+methodByCollection {
+			http.Error(w, `{"error":"MethodNotImplemented"}`, http.StatusNotImplemented)
+			return
+		}
+		q := r.URL.Query()
+		mu.Lock()
+		requests = append(requests, q.Get("collection")+" "+q.Get("cursor"))
+		n := len(requests)
+		mu.Unlock()
+		if n == 1 {
+			http.Error(w, `{"error":"InternalServerError"}`, http.StatusInternalServerError)
+			return
+		}
+		from, _ := strconv.Atoi(q.Get("cursor"))
+		to := min(from+2, len(listed))
+		out := map[string]any{"repos": []map[string]string{}}
+		var repos []map[string]string
+		for _, d := range listed[from:to] {
+			repos = append(repos, map[string]string{"did": d})
+		}
+		out["repos"] = repos
+		if to < len(listed) {
+			out["cursor"] = strconv.Itoa(to)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(out) //nolint:errcheck // a test server
+	}))
+	t.Cleanup(relay.Close)
+
+	st, _ := openStore(t)
+	hooks := newHookTransport(net.HTTPClient)
+	b := newTestBackfiller(t, net, st, hooks.client(), BackfillConfig{URL: relay.URL, PageSize: 2})
+	p, err := b.Run(t.Context())
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	mu.Lock()
+	got := slices.Clone(requests)
+	mu.Unlock()
+	if want := []string{Collection + " ", Collection + " ", Collection + " 2"}; !slices.Equal(got, want) {
+		t.Errorf("relay requests (collection cursor) %q, want %q", got, want)
+	}
+	if p.Total != 3 || p.Done != 2 || p.Skipped != 1 || p.Records != 3 {
+		t.Errorf("progress %+v: want alice and bob done, the missing DID skipped, 3 records", p)
+	}
+	if n := hooks.count("com.atproto.repo.listRecords", ""); n != 0 {
+		t.Errorf("%d listRecords hints asked, want none (the relay lists only repositories with statuses)", n)
+	}
+	if rs, err := st.RepoState(t.Context(), syntax.DID(missing)); err != nil || rs.Backfill != store.BackfillSkipped {
+		t.Errorf("the missing DID's state %+v (%v), want skipped", rs, err)
+	}
+	wantStoreMatchesRepos(t, st, alice, bob)
 }
