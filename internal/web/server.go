@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/atclient"
+	"github.com/bluesky-social/indigo/atproto/auth/oauth"
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/statusphere/statusphere/internal/lexicon"
-	"github.com/statusphere/statusphere/internal/oauth"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
@@ -37,6 +37,11 @@ type Auth interface {
 	FinishLogin(ctx context.Context, query url.Values) (syntax.DID, string, error)
 	Logout(ctx context.Context, did syntax.DID, sessionID string) error
 	WithSession(ctx context.Context, did syntax.DID, sessionID string, fn func(api *atclient.APIClient, host string) error) error
+	// IsConfidential, Metadata and JWKS describe the client for
+	// /oauth-client-metadata.json and /oauth/jwks.json.
+	IsConfidential() bool
+	Metadata() oauth.ClientMetadata
+	JWKS() oauth.JWKS
 }
 
 // Identities refreshes and looks up identities.
@@ -56,7 +61,6 @@ type Lexicons interface {
 type Deps struct {
 	Store      Store
 	Auth       Auth
-	OAuth      *oauth.Client // client metadata and JWKS (may be nil in tests that do not serve them)
 	PDS        *pds.Client
 	Identities Identities
 	Lexicons   Lexicons
