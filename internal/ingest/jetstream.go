@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -60,24 +59,11 @@ func (i *Ingester) jetstreamURL() string {
 // jetstreamSession dials once and handles messages until the connection
 // or ctx ends.
 func (i *Ingester) jetstreamSession(ctx context.Context) error {
-	target := i.jetstreamURL()
-	conn, resp, err := i.dialer.DialContext(ctx, target, http.Header{"User-Agent": {i.cfg.UserAgent}})
+	conn, sctx, stop, err := i.dial(ctx, "jetstream", i.jetstreamURL())
 	if err != nil {
-		if resp != nil {
-			return fmt.Errorf("dial %s: %s: %w", target, resp.Status, err)
-		}
-		return fmt.Errorf("dial %s: %w", target, err)
+		return err
 	}
-	defer conn.Close()
-	i.setConnected(true)
-	i.log.Info("jetstream connected", "url", target)
-
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		<-sctx.Done()
-		conn.Close()
-	}()
+	defer stop()
 	msgs := make(chan []byte, frameQueue)
 	readErr := make(chan error, 1)
 	i.keepAlive(sctx, conn)

@@ -82,27 +82,35 @@ func (i *Ingester) subscribeURL() string {
 	return u.String()
 }
 
-// relaySession dials once and handles frames until the connection ends or
-// ctx does.
-func (i *Ingester) relaySession(ctx context.Context) error {
-	target := i.subscribeURL()
+// dial connects to target and marks the ingester connected. The returned
+// context ends with ctx or stop; when it ends the connection is closed,
+// which unblocks its reader.
+func (i *Ingester) dial(ctx context.Context, name, target string) (*websocket.Conn, context.Context, func(), error) {
 	conn, resp, err := i.dialer.DialContext(ctx, target, http.Header{"User-Agent": {i.cfg.UserAgent}})
 	if err != nil {
 		if resp != nil {
-			return fmt.Errorf("dial %s: %s: %w", target, resp.Status, err)
+			return nil, nil, nil, fmt.Errorf("dial %s: %s: %w", target, resp.Status, err)
 		}
-		return fmt.Errorf("dial %s: %w", target, err)
+		return nil, nil, nil, fmt.Errorf("dial %s: %w", target, err)
 	}
-	defer conn.Close()
 	i.setConnected(true)
-	i.log.Info("firehose connected", "url", target)
-
+	i.log.Info(name+" connected", "url", target)
 	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	go func() {
 		<-sctx.Done()
-		conn.Close() // unblocks the reader
+		conn.Close()
 	}()
+	return conn, sctx, func() { cancel(); conn.Close() }, nil
+}
+
+// relaySession dials once and handles frames until the connection ends or
+// ctx does.
+func (i *Ingester) relaySession(ctx context.Context) error {
+	conn, sctx, stop, err := i.dial(ctx, "firehose", i.subscribeURL())
+	if err != nil {
+		return err
+	}
+	defer stop()
 	frames := make(chan []byte, frameQueue)
 	readErr := make(chan error, 1)
 	i.keepAlive(sctx, conn)
