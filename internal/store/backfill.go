@@ -129,16 +129,8 @@ func (c *conn) PendingBackfillRepos(ctx context.Context, after syntax.DID, limit
 	if err != nil {
 		return nil, fmt.Errorf("store: pending backfill repos: %w", err)
 	}
-	defer rows.Close()
-	var out []RepoState
-	for rows.Next() {
-		rs, err := scanRepoState(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: pending backfill repos: %w", err)
-		}
-		out = append(out, rs)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanRepoState)
+	if err != nil {
 		return nil, fmt.Errorf("store: pending backfill repos: %w", err)
 	}
 	return out, nil

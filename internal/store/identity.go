@@ -79,16 +79,8 @@ func (c *conn) DIDsWithoutIdentity(ctx context.Context, since time.Time, limit i
 	if err != nil {
 		return nil, fmt.Errorf("store: DIDs without identity: %w", err)
 	}
-	defer rows.Close()
-	var dids []syntax.DID
-	for rows.Next() {
-		var did string
-		if err := rows.Scan(&did); err != nil {
-			return nil, fmt.Errorf("store: DIDs without identity: %w", err)
-		}
-		dids = append(dids, syntax.DID(did))
-	}
-	if err := rows.Err(); err != nil {
+	dids, err := collect(rows, scanString[syntax.DID])
+	if err != nil {
 		return nil, fmt.Errorf("store: DIDs without identity: %w", err)
 	}
 	return dids, nil

@@ -202,16 +202,8 @@ func (c *conn) timeline(ctx context.Context, q string, limit int, args ...any) (
 	if err != nil {
 		return nil, fmt.Errorf("store: timeline: %w", err)
 	}
-	defer rows.Close()
-	entries := make([]TimelineEntry, 0, min(limit, 100))
-	for rows.Next() {
-		e, err := scanTimelineEntry(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: timeline: %w", err)
-		}
-		entries = append(entries, e)
-	}
-	if err := rows.Err(); err != nil {
+	entries, err := collect(rows, scanTimelineEntry)
+	if err != nil {
 		return nil, fmt.Errorf("store: timeline: %w", err)
 	}
 	return entries, nil
@@ -225,16 +217,8 @@ func (c *conn) StatusURIsByAuthor(ctx context.Context, author syntax.DID) ([]syn
 	if err != nil {
 		return nil, fmt.Errorf("store: status URIs of %s: %w", author, err)
 	}
-	defer rows.Close()
-	var out []syntax.ATURI
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("store: status URIs of %s: %w", author, err)
-		}
-		out = append(out, syntax.ATURI(u))
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanString[syntax.ATURI])
+	if err != nil {
 		return nil, fmt.Errorf("store: status URIs of %s: %w", author, err)
 	}
 	return out, nil

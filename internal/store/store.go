@@ -59,6 +59,27 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
+// collect scans every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{} // an empty result is an empty slice, not nil
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanString scans a one-column row of text as a value of type T.
+func scanString[T ~string](r rowScanner) (T, error) {
+	var s string
+	err := r.Scan(&s)
+	return T(s), err
+}
+
 // Store is the app's database. It is safe for concurrent use.
 type Store struct {
 	conn
