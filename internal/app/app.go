@@ -111,7 +111,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 			LeaseTTL: cfg.LeaseTTL,
 		}, ingest.Deps{
 			Store: st, Validator: cat, Directory: dir, Identities: resolver, HTTPClient: o.httpClient,
-			Registry: reg, Logger: log.With("component", "ingest"),
+			Registry: reg, Logger: log, // the ingester names its component itself
 		})
 		if err != nil {
 			st.Close()
