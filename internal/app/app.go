@@ -125,6 +125,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 	checks := map[string]web.Check{"database": databaseCheck(st)}
 	if a.Ingester != nil {
 		checks["ingest"] = ingestCheck(a.Ingester)
+		checks["backfill"] = backfillCheck(a.Backfiller)
 	}
 	if o.noWeb {
 		// The ingest-only process serves just its operations endpoints.

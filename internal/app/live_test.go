@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -66,4 +68,22 @@ func TestLiveTimeline(t *testing.T) {
 		t.Error("the page reloaded (a mark set on the page before is gone)")
 	}
 	t.Logf("bob's status appeared after %s", time.Since(start).Round(time.Millisecond))
+
+	// The operations endpoints see the same process.
+	code, body := get(t, c, a.URL()+"/healthz")
+	var health struct {
+		OK       bool
+		Database struct{ OK bool }
+		Ingest   struct{ Connected bool }
+		Backfill struct{ Running bool }
+	}
+	if err := json.Unmarshal([]byte(body), &health); err != nil || code != http.StatusOK || !health.OK || !health.Database.OK || !health.Ingest.Connected {
+		t.Errorf("/healthz = %d %s", code, body)
+	}
+	_, metrics := get(t, c, a.URL()+"/metrics")
+	for _, want := range []string{`statusphere_http_requests_total{code="200",route="GET /{$}"}`, "statusphere_ingest_events_total{", "statusphere_db_open_connections"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }

@@ -56,3 +56,17 @@ func ingestCheck(in *ingest.Ingester) web.Check {
 		}, h.Connected || !h.HoldsLease
 	}
 }
+
+// backfillCheck is /healthz's backfill report. A backfill in progress or one
+// with failed repositories is reported, not unhealthy: the app serves and
+// ingests meanwhile.
+func backfillCheck(b *ingest.Backfiller) web.Check {
+	return func(context.Context) (any, bool) {
+		p := b.Progress()
+		return map[string]any{
+			"running": p.Running, "discovering": p.Discovering, "repos_total": p.Total,
+			"repos_done": p.Done, "repos_skipped": p.Skipped, "repos_failed": p.Failed,
+			"records": p.Records, "eta_seconds": p.ETA.Seconds(),
+		}, true
+	}
+}
