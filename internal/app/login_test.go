@@ -43,6 +43,34 @@ func TestLoginIdentifiers(t *testing.T) {
 		})
 	}
 
+	// A callback for a login started in another browser is refused, so a
+	// victim cannot be logged into someone else's account by a link.
+	t.Run("callback in another browser", func(t *testing.T) {
+		attacker := newBrowserlessClient(t)
+		resp, err := attacker.PostForm(a.URL()+"/login", url.Values{"handle": {alice.Handle.String()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cb, err := n.SignIn(t.Context(), resp.Header.Get("Location"), alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		victim := newBrowserlessClient(t)
+		resp, err = victim.Get(cb.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(t, resp)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "started in another browser") {
+			t.Fatalf("callback in another browser = %d, want 400 and a readable error", resp.StatusCode)
+		}
+		if _, home := get(t, victim, a.URL()+"/"); strings.Contains(home, "Log out") {
+			t.Fatal("the victim was logged in")
+		}
+	})
+
 	failures := []struct {
 		name, path string
 		form       url.Values

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -151,8 +152,11 @@ func (c *Client) StartLogin(ctx context.Context, identifier string) (string, err
 }
 
 // FinishLogin completes a login from the callback's query parameters and
-// returns the account and the new OAuth session's ID.
-func (c *Client) FinishLogin(ctx context.Context, query url.Values) (syntax.DID, string, error) {
+// returns the account and the new OAuth session's ID. requestURI is the
+// PAR request URI this browser started (kept in a cookie by the caller): a
+// callback for a login started elsewhere is refused, so nobody can log a
+// victim into the attacker's account by sending them a callback link.
+func (c *Client) FinishLogin(ctx context.Context, query url.Values, requestURI string) (syntax.DID, string, error) {
 	if e := query.Get("error"); e != "" {
 		msg := "Sign-in was cancelled."
 		if e != "access_denied" {
@@ -166,11 +170,36 @@ func (c *Client) FinishLogin(ctx context.Context, query url.Values) (syntax.DID,
 		}
 		return "", "", &LoginError{Msg: msg}
 	}
+	if err := c.checkBrowser(ctx, query.Get("state"), requestURI); err != nil {
+		return "", "", err
+	}
 	sd, err := c.app.ProcessCallback(ctx, query)
 	if err != nil {
 		return "", "", &LoginError{Msg: "Sign-in could not be completed. Please try again.", Err: err}
 	}
 	return sd.AccountDID, sd.SessionID, nil
+}
+
+// checkBrowser refuses a callback whose login this browser did not start.
+func (c *Client) checkBrowser(ctx context.Context, state, requestURI string) error {
+	info, err := c.app.Store.GetAuthRequestInfo(ctx, state)
+	if err != nil {
+		return &LoginError{Msg: "Sign-in could not be completed. Please try again.", Err: err}
+	}
+	if requestURI == "" || subtle.ConstantTimeCompare([]byte(info.RequestURI), []byte(requestURI)) != 1 {
+		return &LoginError{Msg: "This sign-in was started in another browser. Please log in again here."}
+	}
+	return nil
+}
+
+// RequestURI extracts the PAR request URI from the authorization URL that
+// StartLogin returned, for the caller to remember in the browser.
+func RequestURI(authorizeURL string) string {
+	u, err := url.Parse(authorizeURL)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("request_uri")
 }
 
 // Logout revokes the grant at the authorization server and deletes the

@@ -7,6 +7,10 @@ import (
 	"github.com/statusphere/statusphere/internal/oauth"
 )
 
+// loginCookieName holds the PAR request URI of the login this browser
+// started, checked at the callback.
+const loginCookieName = "statusphere_login"
+
 // loginPage serves GET /login: with ?handle= it starts the login (so a
 // link can log in), else it shows the home page's login form.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +38,16 @@ func (s *Server) startLogin(w http.ResponseWriter, r *http.Request, identifier s
 		s.loginFailed(w, r, err, identifier)
 		return
 	}
+	// Bind the login to this browser: the callback must come back here.
+	http.SetCookie(w, &http.Cookie{
+		Name:     loginCookieName,
+		Value:    oauth.RequestURI(redirect),
+		Path:     "/oauth/callback",
+		MaxAge:   int(oauth.AuthRequestTTL.Seconds()),
+		HttpOnly: true,
+		Secure:   s.Secure,
+		SameSite: http.SameSiteLaxMode,
+	})
 	http.Redirect(w, r, redirect, http.StatusSeeOther)
 }
 

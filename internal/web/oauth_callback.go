@@ -10,7 +10,12 @@ import (
 // the browser back here after sign-in (or cancellation).
 func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	did, sessionID, err := s.Auth.FinishLogin(ctx, r.URL.Query())
+	started := ""
+	if c, err := r.Cookie(loginCookieName); err == nil {
+		started = c.Value
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCookieName, Path: "/oauth/callback", MaxAge: -1, HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteLaxMode})
+	did, sessionID, err := s.Auth.FinishLogin(ctx, r.URL.Query(), started)
 	if err != nil {
 		s.loginFailed(w, r, err, "")
 		return

@@ -34,7 +34,7 @@ type Store interface {
 // Auth is the OAuth client.
 type Auth interface {
 	StartLogin(ctx context.Context, identifier string) (string, error)
-	FinishLogin(ctx context.Context, query url.Values) (syntax.DID, string, error)
+	FinishLogin(ctx context.Context, query url.Values, requestURI string) (syntax.DID, string, error)
 	Logout(ctx context.Context, did syntax.DID, sessionID string) error
 	WithSession(ctx context.Context, did syntax.DID, sessionID string, fn func(api *atclient.APIClient, host string) error) error
 	// IsConfidential, Metadata and JWKS describe the client for
