@@ -1,0 +1,144 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bluesky-social/indigo/atproto/identity"
+	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	"github.com/statusphere/statusphere/internal/store"
+)
+
+// outcome is what became of one repository.
+type outcome struct {
+	state   store.BackfillState // done, skipped, or pending (a failed attempt)
+	snap    *snapshot           // done: what was stored
+	removed int                 // done: rows removed that the repository no longer holds
+	err     error               // pending: why; skipped: why, if not "no statuses"
+}
+
+// backfillRepo fetches one repository, stores its statuses and records
+// its state. A failure counts an attempt: the repository is retried after
+// a backoff, or marked failed after MaxAttempts. When ctx ends midway the
+// repository stays as it was (pending), to be done on resume.
+func (b *Backfiller) backfillRepo(ctx context.Context, rs store.RepoState, hint bool) {
+	did := rs.DID
+	o := b.snapshotRepo(ctx, did, hint)
+	if ctx.Err() != nil {
+		return
+	}
+	log := b.log.With("did", did)
+	switch o.state {
+	case store.BackfillDone:
+		valid, invalid := o.snap.counts()
+		b.p.repoDone(valid, invalid)
+		for _, c := range o.snap.changes {
+			if c.invalid != nil {
+				log.Warn("skipping an invalid status record", "uri", c.uri, "error", c.invalid)
+			}
+		}
+		log.Debug("repository backfilled", "rev", o.snap.rev, "statuses", valid, "invalid", invalid, "removed", o.removed)
+		return
+	case store.BackfillSkipped:
+		b.setState(ctx, did, store.BackfillSkipped, rs.Attempts, time.Time{}, errString(o.err))
+		b.p.repoSkipped()
+		log.Debug("repository skipped", "reason", errString(o.err))
+		return
+	}
+	b.p.fetchError()
+	attempts := rs.Attempts + 1
+	if attempts >= b.cfg.MaxAttempts {
+		b.setState(ctx, did, store.BackfillFailed, attempts, time.Time{}, o.err.Error())
+		b.p.repoFailed()
+		log.Error("giving up on a repository", "attempts", attempts, "error", o.err)
+		return
+	}
+	bo := backoff{base: b.cfg.RetryMin, max: b.cfg.RetryMax, attempt: attempts - 1}
+	wait := bo.next()
+	b.setState(ctx, did, store.BackfillPending, attempts, time.Now().Add(wait), o.err.Error())
+	log.Warn("could not backfill a repository; will retry", "attempts", attempts, "retry_in", wait.Round(time.Millisecond), "error", o.err)
+}
+
+// setState records a repository's state; a database failure is logged and
+// leaves the repository pending, to be tried again.
+func (b *Backfiller) setState(ctx context.Context, did syntax.DID, st store.BackfillState, attempts int, retryAfter time.Time, msg string) {
+	if err := b.store.SetRepoBackfill(ctx, did, st, attempts, retryAfter, msg); err != nil && ctx.Err() == nil {
+		b.log.Error("recording a repository's backfill state", "did", did, "state", st, "error", err)
+	}
+}
+
+// goneErrors are the getRepo errors that say there is no repository to
+// fetch (the account is gone, or not active).
+var goneErrors = map[string]bool{
+	"RepoNotFound": true, "RepoTakendown": true, "RepoDeactivated": true, "RepoSuspended": true,
+}
+
+// snapshotRepo fetches did's repository, verifies it, and replaces its
+// statuses in one transaction that also marks it done. When the firehose
+// applied a newer commit of the repository while it was being fetched, the
+// snapshot is stale (storing it would undo that commit): it is fetched
+// again, up to StaleRefetches times.
+func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool) outcome {
+	pds, err := b.fetch.pdsOf(ctx, did)
+	if errors.Is(err, identity.ErrDIDNotFound) {
+		return outcome{state: store.BackfillSkipped, err: err}
+	}
+	if err != nil {
+		return outcome{state: store.BackfillPending, err: err}
+	}
+	if hint {
+		// An unverified hint from the PDS, used only to skip work: what we
+		// store is what we fetch and verify.
+		held, err := holdsStatuses(ctx, b.store, did)
+		if err != nil {
+			return outcome{state: store.BackfillPending, err: err}
+		}
+		if !held {
+			if n, err := b.fetch.countRemoteStatuses(ctx, pds, did); err == nil && n == 0 {
+				return outcome{state: store.BackfillSkipped}
+			}
+		}
+	}
+	for try := 0; ; try++ {
+		snap, err := b.fetch.fetchSnapshot(ctx, pds, did)
+		if err != nil {
+			if name, _ := xrpcErrorName(err); goneErrors[name] {
+				return outcome{state: store.BackfillSkipped, err: err}
+			}
+			return outcome{state: store.BackfillPending, err: err}
+		}
+		var (
+			removed []syntax.ATURI
+			applied bool
+		)
+		err = b.store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			removed, applied, err = applySnapshot(ctx, tx, snap)
+			if err != nil || !applied {
+				return err
+			}
+			return tx.SetRepoBackfill(ctx, did, store.BackfillDone, 0, time.Time{}, "")
+		})
+		if err != nil {
+			return outcome{state: store.BackfillPending, err: fmt.Errorf("store the snapshot: %w", err)}
+		}
+		if applied {
+			return outcome{state: store.BackfillDone, snap: snap, removed: len(removed)}
+		}
+		b.p.refetch()
+		if try >= b.cfg.StaleRefetches {
+			return outcome{state: store.BackfillPending, err: fmt.Errorf("the repository kept changing while it was fetched (last fetched rev %s)", snap.rev)}
+		}
+		b.log.Debug("the firehose applied a newer commit while the repository was fetched; fetching it again", "did", did, "rev", snap.rev)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
