@@ -20,14 +20,15 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
 // Collection is the record collection the ingester stores.
-const Collection = "xyz.statusphere.status"
+const Collection = string(collectionNSID)
 
-// collectionNSID is Collection, parsed.
-var collectionNSID = syntax.NSID(Collection)
+// collectionNSID is Collection as an NSID.
+const collectionNSID = lexicon.StatusNSID
 
 // Sources an ingester can read.
 const (

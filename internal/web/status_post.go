@@ -10,13 +10,11 @@ import (
 	"github.com/bluesky-social/indigo/atproto/atclient"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/oauth"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
-
-// StatusNSID is the collection statusphere writes.
-const StatusNSID syntax.NSID = "xyz.statusphere.status"
 
 // statusForm is the body of POST /status: a form field or JSON. Status is
 // kept as whatever JSON value was sent, so the lexicon judges it.
@@ -63,14 +61,14 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now().UTC()
 	record := map[string]any{
-		"$type":     StatusNSID.String(),
+		"$type":     lexicon.StatusNSID.String(),
 		"status":    form.Status,
 		"createdAt": now.Format("2006-01-02T15:04:05.000Z"),
 	}
 	if form.Status == nil {
 		delete(record, "status")
 	}
-	if err := s.Lexicons.ValidateRecord(StatusNSID, record); err != nil {
+	if err := s.Lexicons.ValidateRecord(lexicon.StatusNSID, record); err != nil {
 		s.statusFailed(w, r, http.StatusBadRequest, "Invalid status: "+err.Error())
 		return
 	}
@@ -80,7 +78,7 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 	var written pds.Written
 	err = s.Auth.WithSession(ctx, ws.DID, ws.OAuthSessionID, func(api *atclient.APIClient, _ string) error {
 		var err error
-		written, err = pds.CreateRecord(ctx, api, ws.DID, StatusNSID, rkey, record)
+		written, err = pds.CreateRecord(ctx, api, ws.DID, lexicon.StatusNSID, rkey, record)
 		return err
 	})
 	if err != nil {
