@@ -201,18 +201,26 @@ func repoStatuses(t *testing.T, accts ...*testnet.Account) map[syntax.ATURI]stri
 func storedStatuses(t *testing.T, st *store.Store, accts ...*testnet.Account) map[syntax.ATURI]string {
 	t.Helper()
 	out := map[syntax.ATURI]string{}
-	for _, a := range accts {
-		uris, err := st.StatusURIsByAuthor(context.Background(), a.DID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range uris {
-			s, err := st.Status(context.Background(), u)
+	// One transaction: the ingester may delete rows between the listing
+	// and the reads otherwise.
+	err := st.InTx(context.Background(), func(tx *store.Tx) error {
+		for _, a := range accts {
+			uris, err := tx.StatusURIsByAuthor(context.Background(), a.DID)
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
-			out[u] = s.CID
+			for _, u := range uris {
+				s, err := tx.Status(context.Background(), u)
+				if err != nil {
+					return err
+				}
+				out[u] = s.CID
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
