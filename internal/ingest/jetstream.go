@@ -3,8 +3,6 @@ package ingest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/url"
 	"strconv"
 	"time"
@@ -59,68 +57,7 @@ func (i *Ingester) jetstreamURL() string {
 // jetstreamSession dials once and handles messages until the connection
 // or ctx ends.
 func (i *Ingester) jetstreamSession(ctx context.Context) error {
-	conn, sctx, stop, err := i.dial(ctx, "jetstream", i.jetstreamURL())
-	if err != nil {
-		return err
-	}
-	defer stop()
-	msgs := make(chan []byte, frameQueue)
-	readErr := make(chan error, 1)
-	i.keepAlive(sctx, conn)
-	go i.readMessages(sctx, conn, msgs, readErr)
-
-	tick := time.NewTicker(i.cfg.CursorFlushInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case b, ok := <-msgs:
-			if !ok {
-				return fmt.Errorf("read: %w", <-readErr)
-			}
-			if err := i.handleJetstream(ctx, b); err != nil {
-				return err
-			}
-		case <-tick.C:
-			i.flushIfDue(ctx)
-		}
-	}
-}
-
-// readMessages is readFrames for Jetstream's text messages.
-func (i *Ingester) readMessages(ctx context.Context, conn *websocket.Conn, out chan<- []byte, errc chan<- error) {
-	defer close(out)
-	limit := i.cfg.MaxFrameBytes
-	for {
-		_ = conn.SetReadDeadline(time.Now().Add(i.cfg.ReadTimeout))
-		mt, r, err := conn.NextReader()
-		if err != nil {
-			errc <- err
-			return
-		}
-		b, err := io.ReadAll(io.LimitReader(r, limit+1))
-		if err != nil {
-			errc <- err
-			return
-		}
-		if int64(len(b)) > limit || mt != websocket.TextMessage {
-			n, err := io.Copy(io.Discard, r)
-			i.m.malformedFrame()
-			i.log.Warn("skipping a jetstream message", "reason", "not a text message or too large", "bytes", int64(len(b))+n)
-			if err != nil {
-				errc <- err
-				return
-			}
-			continue
-		}
-		select {
-		case out <- b:
-		case <-ctx.Done():
-			errc <- ctx.Err()
-			return
-		}
-	}
+	return i.session(ctx, "jetstream", i.jetstreamURL(), websocket.TextMessage, i.handleJetstream)
 }
 
 // handleJetstream handles one Jetstream message. Nothing can be verified:

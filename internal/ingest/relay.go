@@ -106,15 +106,22 @@ func (i *Ingester) dial(ctx context.Context, name, target string) (*websocket.Co
 // relaySession dials once and handles frames until the connection ends or
 // ctx does.
 func (i *Ingester) relaySession(ctx context.Context) error {
-	conn, sctx, stop, err := i.dial(ctx, "firehose", i.subscribeURL())
+	return i.session(ctx, "firehose", i.subscribeURL(), websocket.BinaryMessage, i.handleFrame)
+}
+
+// session dials target once and hands each message of type msgType to
+// handle, in order, until the connection ends or ctx does; the cursor is
+// flushed when due meanwhile.
+func (i *Ingester) session(ctx context.Context, name, target string, msgType int, handle func(context.Context, []byte) error) error {
+	conn, sctx, stop, err := i.dial(ctx, name, target)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	frames := make(chan []byte, frameQueue)
+	msgs := make(chan []byte, frameQueue)
 	readErr := make(chan error, 1)
 	i.keepAlive(sctx, conn)
-	go i.readFrames(sctx, conn, frames, readErr)
+	go i.readMessages(sctx, conn, msgType, msgs, readErr)
 
 	tick := time.NewTicker(i.cfg.CursorFlushInterval)
 	defer tick.Stop()
@@ -122,11 +129,11 @@ func (i *Ingester) relaySession(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case b, ok := <-frames:
+		case b, ok := <-msgs:
 			if !ok {
 				return fmt.Errorf("read: %w", <-readErr)
 			}
-			if err := i.handleFrame(ctx, b); err != nil {
+			if err := handle(ctx, b); err != nil {
 				return err
 			}
 		case <-tick.C:
@@ -164,11 +171,11 @@ func (i *Ingester) keepAlive(ctx context.Context, conn *websocket.Conn) {
 	}()
 }
 
-// readFrames reads whole binary messages into out until the connection
-// fails (the error goes to errc, then out is closed). Messages that are
-// not binary, or longer than MaxFrameBytes, are skipped and counted as
+// readMessages reads whole messages of type msgType into out until the
+// connection fails (the error goes to errc, then out is closed). Messages
+// of another type, or longer than MaxFrameBytes, are skipped and counted as
 // malformed without dropping the connection.
-func (i *Ingester) readFrames(ctx context.Context, conn *websocket.Conn, out chan<- []byte, errc chan<- error) {
+func (i *Ingester) readMessages(ctx context.Context, conn *websocket.Conn, msgType int, out chan<- []byte, errc chan<- error) {
 	defer close(out)
 	limit := i.cfg.MaxFrameBytes
 	for {
@@ -183,10 +190,10 @@ func (i *Ingester) readFrames(ctx context.Context, conn *websocket.Conn, out cha
 			errc <- err
 			return
 		}
-		if int64(len(b)) > limit || mt != websocket.BinaryMessage {
+		if int64(len(b)) > limit || mt != msgType {
 			n, err := io.Copy(io.Discard, r)
 			i.m.malformedFrame()
-			i.log.Warn("skipping a frame", "reason", frameProblem(mt, limit), "bytes", int64(len(b))+n)
+			i.log.Warn("skipping a message", "reason", frameProblem(mt, msgType, limit), "bytes", int64(len(b))+n)
 			if err != nil {
 				errc <- err
 				return
@@ -202,9 +209,13 @@ func (i *Ingester) readFrames(ctx context.Context, conn *websocket.Conn, out cha
 	}
 }
 
-func frameProblem(messageType int, limit int64) string {
-	if messageType != websocket.BinaryMessage {
+// frameProblem says why a message was skipped.
+func frameProblem(got, want int, limit int64) string {
+	switch {
+	case got != want && want == websocket.BinaryMessage:
 		return "not a binary message"
+	case got != want:
+		return "not a text message"
 	}
 	return fmt.Sprintf("larger than %d bytes", limit)
 }
