@@ -181,18 +181,12 @@ func deleteStatus(acct *testnet.Account, uri syntax.ATURI) error {
 }
 
 // repoStatuses returns the accounts' status records (URI → CID), as their
-// repositories hold them.
+// PDS serves them now.
 func repoStatuses(t *testing.T, accts ...*testnet.Account) map[syntax.ATURI]string {
 	t.Helper()
-	out := map[syntax.ATURI]string{}
-	for _, a := range accts {
-		recs, err := a.ListRecords(context.Background(), statusNSID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs {
-			out[r.URI] = r.CID
-		}
+	out, err := testnet.RecordCIDs(context.Background(), statusNSID, accts...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

@@ -171,15 +171,12 @@ func deleteNewestStatus(acct *testnet.Account) error {
 // records the accounts' repositories hold, with their CIDs.
 func wantStoreMatchesRepos(t testing.TB, st *store.Store, accts ...*testnet.Account) {
 	t.Helper()
-	want, got := map[syntax.ATURI]string{}, map[syntax.ATURI]string{}
+	want, err := testnet.RecordCIDs(context.Background(), Collection, accts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[syntax.ATURI]string{}
 	for _, a := range accts {
-		recs, err := a.ListRecords(context.Background(), Collection)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs {
-			want[r.URI] = r.CID
-		}
 		uris, err := st.StatusURIsByAuthor(context.Background(), a.DID)
 		if err != nil {
 			t.Fatal(err)

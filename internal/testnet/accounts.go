@@ -115,3 +115,19 @@ func (a *Account) SetDisplayName(ctx context.Context, name string) error {
 	_, err := a.PutRecord(ctx, "app.bsky.actor.profile", "self", rec, nil)
 	return err
 }
+
+// RecordCIDs returns every record of collection in the accounts' repos
+// (up to 100 each), URI → CID, as their PDS serves them now.
+func RecordCIDs(ctx context.Context, collection string, accts ...*Account) (map[syntax.ATURI]string, error) {
+	out := map[syntax.ATURI]string{}
+	for _, a := range accts {
+		recs, err := a.ListRecords(ctx, collection)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			out[r.URI] = r.CID
+		}
+	}
+	return out, nil
+}
