@@ -144,7 +144,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 		return nil, err
 	}
 	ws, err := web.New(web.Deps{
-		Store: st, Auth: oc, PDS: pds.New(o.httpClient), Identities: resolver, Lexicons: cat,
+		Store: st, Auth: oc, PDS: pds.New(o.httpClient, userAgent), Identities: resolver, Lexicons: cat,
 		Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
 		Metrics: reg, Extra: map[string]http.Handler{"GET /metrics": metricsHandler(reg)},
 		Checks: checks,

@@ -18,6 +18,7 @@ import (
 	"github.com/bluesky-social/indigo/util/ssrf"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -155,8 +156,8 @@ func NewBackfiller(cfg BackfillConfig, deps BackfillDeps) (*Backfiller, error) {
 		cfg:   cfg,
 		store: deps.Store,
 		fetch: &fetcher{
-			verifier: newVerifier(deps.Directory), validator: deps.Validator, http: deps.HTTPClient,
-			userAgent: cfg.UserAgent, timeout: cfg.FetchTimeout, maxBytes: cfg.MaxRepoBytes,
+			verifier: newVerifier(deps.Directory), validator: deps.Validator,
+			pds: pds.New(deps.HTTPClient, cfg.UserAgent), timeout: cfg.FetchTimeout, maxBytes: cfg.MaxRepoBytes,
 		},
 		http: deps.HTTPClient,
 		log:  deps.Logger.With("component", "backfill", "host", cfg.URL),

@@ -2,15 +2,13 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -108,44 +106,25 @@ func (b *Backfiller) discover(ctx context.Context, run *store.BackfillRun) error
 // listPage fetches one page of method from the discovery host. Inactive
 // repositories (listRepos says so) are left out.
 func (b *Backfiller) listPage(ctx context.Context, method, cursor string) (discoveryPage, error) {
-	q := url.Values{"limit": {strconv.Itoa(b.cfg.PageSize)}}
-	if method == methodByCollection {
-		q.Set("collection", Collection)
-	}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.FetchTimeout)
 	defer cancel()
-	body, err := xrpcGet(ctx, b.http, b.cfg.UserAgent, b.cfg.URL, method, q, 64<<20)
+	var (
+		res pds.ReposPage
+		err error
+	)
+	if method == methodByCollection {
+		res, err = b.fetch.pds.ListReposByCollection(ctx, b.cfg.URL, collectionNSID, cursor, b.cfg.PageSize)
+	} else {
+		res, err = b.fetch.pds.ListRepos(ctx, b.cfg.URL, cursor, b.cfg.PageSize)
+	}
 	if err != nil {
-		return discoveryPage{}, err
+		return discoveryPage{}, fmt.Errorf("%w: %w", errUnavailable, err)
 	}
-	defer body.Close()
-	var out struct {
-		Cursor *string `json:"cursor"`
-		Repos  []struct {
-			DID    string `json:"did"`
-			Active *bool  `json:"active"`
-		} `json:"repos"`
-	}
-	if err := json.NewDecoder(body).Decode(&out); err != nil {
-		return discoveryPage{}, fmt.Errorf("%s answer: %w", method, err)
-	}
-	page := discoveryPage{dids: make([]syntax.DID, 0, len(out.Repos)), listed: len(out.Repos)}
-	if out.Cursor != nil {
-		page.cursor = *out.Cursor
-	}
-	for _, r := range out.Repos {
-		did, err := syntax.ParseDID(r.DID)
-		if err != nil {
-			b.log.Debug("discovery listed a bad DID", "did", r.DID, "error", err)
-			continue
+	page := discoveryPage{dids: make([]syntax.DID, 0, len(res.Repos)), listed: res.Listed, cursor: res.Cursor}
+	for _, r := range res.Repos {
+		if r.Active {
+			page.dids = append(page.dids, r.DID)
 		}
-		if r.Active != nil && !*r.Active {
-			continue
-		}
-		page.dids = append(page.dids, did)
 	}
 	return page, nil
 }
@@ -154,7 +133,7 @@ func (b *Backfiller) listPage(ctx context.Context, method, cursor string) (disco
 // method: not found, not implemented, or (a PDS, which proxies methods it
 // does not know to its app view) asking for authentication.
 func notImplemented(err error) bool {
-	name, status := xrpcErrorName(err)
+	name, status := pds.ErrorName(err)
 	switch name {
 	case "MethodNotImplemented", "XRPCNotSupported", "AuthMissing":
 		return true

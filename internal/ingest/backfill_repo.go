@@ -9,6 +9,7 @@ import (
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -82,7 +83,7 @@ var goneErrors = map[string]bool{
 // snapshot is stale (storing it would undo that commit): it is fetched
 // again, up to StaleRefetches times.
 func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool) outcome {
-	pds, err := b.fetch.pdsOf(ctx, did)
+	host, err := b.fetch.pdsOf(ctx, did)
 	if errors.Is(err, identity.ErrDIDNotFound) {
 		return outcome{state: store.BackfillSkipped, err: err}
 	}
@@ -97,15 +98,15 @@ func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool
 			return outcome{state: store.BackfillPending, err: err}
 		}
 		if !held {
-			if n, err := b.fetch.countRemoteStatuses(ctx, pds, did); err == nil && n == 0 {
+			if n, err := b.fetch.countRemoteStatuses(ctx, host, did); err == nil && n == 0 {
 				return outcome{state: store.BackfillSkipped}
 			}
 		}
 	}
 	for try := 0; ; try++ {
-		snap, err := b.fetch.fetchSnapshot(ctx, pds, did)
+		snap, err := b.fetch.fetchSnapshot(ctx, host, did)
 		if err != nil {
-			if name, _ := xrpcErrorName(err); goneErrors[name] {
+			if name, _ := pds.ErrorName(err); goneErrors[name] {
 				return outcome{state: store.BackfillSkipped, err: err}
 			}
 			return outcome{state: store.BackfillPending, err: err}

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -259,8 +260,8 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 	if deps.Directory != nil {
 		i.verifier = newVerifier(deps.Directory)
 		i.fetch = &fetcher{
-			verifier: i.verifier, validator: deps.Validator, http: deps.HTTPClient,
-			userAgent: cfg.UserAgent, timeout: cfg.ResyncTimeout, maxBytes: cfg.MaxRepoBytes,
+			verifier: i.verifier, validator: deps.Validator,
+			pds: pds.New(deps.HTTPClient, cfg.UserAgent), timeout: cfg.ResyncTimeout, maxBytes: cfg.MaxRepoBytes,
 		}
 	}
 	if deps.Identities != nil {

@@ -2,19 +2,14 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/repo"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/ipfs/go-cid"
 
+	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -24,8 +19,7 @@ import (
 type fetcher struct {
 	verifier  *verifier
 	validator Validator
-	http      *http.Client
-	userAgent string
+	pds       *pds.Client
 	timeout   time.Duration // one getRepo
 	maxBytes  int64         // largest repository accepted
 }
@@ -156,28 +150,20 @@ func applySnapshot(ctx context.Context, tx *store.Tx, snap *snapshot) (removed [
 // 1: it only needs to know whether there are any). The answer is an
 // unverified hint.
 func (f *fetcher) countRemoteStatuses(ctx context.Context, pds string, did syntax.DID) (int, error) {
-	q := url.Values{"repo": {did.String()}, "collection": {Collection}, "limit": {"1"}}
-	body, err := f.xrpcGet(ctx, pds, "com.atproto.repo.listRecords", q, 1<<20)
+	page, err := f.pds.ListRecords(ctx, pds, did, collectionNSID, "", 1)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%w: %w", errUnavailable, err)
 	}
-	defer body.Close()
-	var out struct {
-		Records []json.RawMessage `json:"records"`
-	}
-	if err := json.NewDecoder(body).Decode(&out); err != nil {
-		return 0, fmt.Errorf("listRecords answer: %w", err)
-	}
-	return len(out.Records), nil
+	return len(page.Records), nil
 }
 
 // fetchRepo downloads did's whole repository from its PDS.
-func (f *fetcher) fetchRepo(ctx context.Context, pds string, did syntax.DID) (*repo.Commit, *repo.Repo, error) {
+func (f *fetcher) fetchRepo(ctx context.Context, host string, did syntax.DID) (*repo.Commit, *repo.Repo, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	body, err := f.xrpcGet(ctx, pds, "com.atproto.sync.getRepo", url.Values{"did": {did.String()}}, f.maxBytes)
+	body, err := f.pds.GetRepo(ctx, host, did, f.maxBytes)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%w: %w", errUnavailable, err)
 	}
 	defer body.Close()
 	commit, r, err := repo.LoadRepoFromCAR(ctx, body)
@@ -185,62 +171,4 @@ func (f *fetcher) fetchRepo(ctx context.Context, pds string, did syntax.DID) (*r
 		return nil, nil, fmt.Errorf("%w: repository of %s: %w", errUnavailable, did, err)
 	}
 	return commit, r, nil
-}
-
-// xrpcError is a non-200 answer to an XRPC call.
-type xrpcError struct {
-	method  string
-	status  int
-	name    string // the XRPC error name ("RepoNotFound"), if the body had one
-	message string
-}
-
-func (e *xrpcError) Error() string {
-	return fmt.Sprintf("%s: HTTP %d %s: %s", e.method, e.status, e.name, e.message)
-}
-
-// xrpcGet GETs an XRPC query on host and returns its body, at most limit
-// bytes of it. Failures are errUnavailable (worth retrying); an answer
-// other than 200 is also an *xrpcError.
-func (f *fetcher) xrpcGet(ctx context.Context, host, method string, q url.Values, limit int64) (io.ReadCloser, error) {
-	return xrpcGet(ctx, f.http, f.userAgent, host, method, q, limit)
-}
-
-func xrpcGet(ctx context.Context, client *http.Client, userAgent, host, method string, q url.Values, limit int64) (io.ReadCloser, error) {
-	u := strings.TrimSuffix(host, "/") + "/xrpc/" + method + "?" + q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", method, err)
-	}
-	req.Header.Set("User-Agent", userAgent)
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", errUnavailable, method, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		resp.Body.Close()
-		xe := &xrpcError{method: method, status: resp.StatusCode, message: string(msg)}
-		var body struct {
-			Error   string `json:"error"`
-			Message string `json:"message"`
-		}
-		if json.Unmarshal(msg, &body) == nil && body.Error != "" {
-			xe.name, xe.message = body.Error, body.Message
-		}
-		return nil, fmt.Errorf("%w: %w", errUnavailable, xe)
-	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{io.LimitReader(resp.Body, limit), resp.Body}, nil
-}
-
-// xrpcErrorName returns the XRPC error name and HTTP status in err, if any.
-func xrpcErrorName(err error) (name string, status int) {
-	var xe *xrpcError
-	if errors.As(err, &xe) {
-		return xe.name, xe.status
-	}
-	return "", 0
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -16,18 +17,33 @@ import (
 // ErrNotFound means the record does not exist.
 var ErrNotFound = errors.New("pds: record not found")
 
-// Client calls PDSes.
+// Client is statusphere's one XRPC client for PDSes and relays: every
+// unauthenticated call goes through it, with a byte cap on every answer.
+// Authenticated calls take the session's *atclient.APIClient (package
+// oauth) and go through the same bounded path.
 type Client struct {
-	http *http.Client
+	http      *http.Client
+	userAgent string
 
 	mu    sync.Mutex
 	clock *syntax.TIDClock
 }
 
-// New returns a client that makes unauthenticated calls with httpClient.
-func New(httpClient *http.Client) *Client {
+// New returns a client that makes unauthenticated calls with httpClient,
+// sending userAgent ("" for indigo's default).
+func New(httpClient *http.Client, userAgent string) *Client {
 	clock := syntax.NewTIDClock(uint(time.Now().UnixNano() % 1024))
-	return &Client{http: httpClient, clock: clock}
+	return &Client{http: httpClient, userAgent: userAgent, clock: clock}
+}
+
+// public returns an unauthenticated API client for host.
+func (c *Client) public(host string) *atclient.APIClient {
+	api := atclient.NewAPIClient(host)
+	api.Client = c.http
+	if c.userAgent != "" {
+		api.Headers.Set("User-Agent", c.userAgent)
+	}
+	return api
 }
 
 // NextTID returns a fresh record key, increasing within this process.
@@ -46,11 +62,9 @@ type Record struct {
 
 // GetRecord reads a public record from the PDS at host (no auth).
 func (c *Client) GetRecord(ctx context.Context, host string, repo syntax.DID, collection syntax.NSID, rkey syntax.RecordKey) (Record, error) {
-	api := atclient.NewAPIClient(host)
-	api.Client = c.http
 	var rec Record
-	params := map[string]any{"repo": repo.String(), "collection": collection.String(), "rkey": rkey.String()}
-	err := api.Get(ctx, "com.atproto.repo.getRecord", params, &rec)
+	params := url.Values{"repo": {repo.String()}, "collection": {collection.String()}, "rkey": {rkey.String()}}
+	err := query(ctx, c.public(host), "com.atproto.repo.getRecord", params, MaxJSONBytes, &rec)
 	var ae *atclient.APIError
 	if errors.As(err, &ae) && (ae.Name == "RecordNotFound" || ae.StatusCode == http.StatusNotFound) {
 		return Record{}, fmt.Errorf("get %s/%s/%s: %w", repo, collection, rkey, ErrNotFound)

@@ -97,7 +97,7 @@ func newTestServer(tb testing.TB, st *store.Store) *Server {
 		tb.Fatal(err)
 	}
 	s, err := New(Deps{
-		Store: st, Auth: oc, PDS: pds.New(&http.Client{}), Identities: ourid.NewResolver(dir, st, log),
+		Store: st, Auth: oc, PDS: pds.New(&http.Client{}, "test"), Identities: ourid.NewResolver(dir, st, log),
 		Lexicons: cat, Log: log,
 	})
 	if err != nil {
