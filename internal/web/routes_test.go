@@ -18,7 +18,7 @@ import (
 // routeCase is one request to a route and what must come of it.
 type routeCase struct {
 	name  string
-	edit  func(*Deps)                                 // optional: change the Deps
+	edit  func(*Deps)                                  // optional: change the Deps
 	setup func(t *testing.T, e *testEnv) *http.Request // builds the request
 	check func(t *testing.T, e *testEnv, w *httptest.ResponseRecorder)
 }

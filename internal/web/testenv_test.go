@@ -108,7 +108,9 @@ func (e *testEnv) session(tb testing.TB, did syntax.DID) string {
 }
 
 // sessionCookie is the cookie value session creates for did.
-func sessionCookie(did syntax.DID) string { return "test-session-" + strings.Repeat("x", 20) + did.String() }
+func sessionCookie(did syntax.DID) string {
+	return "test-session-" + strings.Repeat("x", 20) + did.String()
+}
 
 // hasSession reports whether did's test session is still stored.
 func (e *testEnv) hasSession(tb testing.TB, did syntax.DID) bool {
