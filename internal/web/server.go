@@ -65,7 +65,8 @@ type Deps struct {
 	Identities Identities
 	Lexicons   Lexicons
 	Log        *slog.Logger
-	// Secure marks cookies Secure (the app is served over https).
+	// Secure marks cookies Secure and sends Strict-Transport-Security (the
+	// app is served over https).
 	Secure bool
 	// SessionMaxAge is how long a login lasts.
 	SessionMaxAge time.Duration
