@@ -26,16 +26,21 @@ type Limits struct {
 	StreamLifetime time.Duration
 }
 
-// DefaultLimits are the limits of a server whose Deps.Limits is zero.
-var DefaultLimits = Limits{
-	LoginStarts: 600, LoginStartsPerAddr: 30, LoginWindow: time.Minute,
-	LoginsInFlight: 64, LoginsInFlightPerAddr: 4,
-	Streams: 2000, StreamsPerAddr: 16, StreamLifetime: 15 * time.Minute,
+// DefaultLimits returns the limits of a server whose Deps.Limits is zero:
+// 30 login starts a minute per address (600 in all), 4 at once per address
+// (64 in all), 16 open event streams per address (2,000 in all), each
+// ended after 15 minutes.
+func DefaultLimits() Limits {
+	return Limits{
+		LoginStarts: 600, LoginStartsPerAddr: 30, LoginWindow: time.Minute,
+		LoginsInFlight: 64, LoginsInFlightPerAddr: 4,
+		Streams: 2000, StreamsPerAddr: 16, StreamLifetime: 15 * time.Minute,
+	}
 }
 
 // withDefaults fills in the zero fields from DefaultLimits.
 func (l Limits) withDefaults() Limits {
-	d := DefaultLimits
+	d := DefaultLimits()
 	for _, f := range []struct{ v, def *int }{
 		{&l.LoginStarts, &d.LoginStarts}, {&l.LoginStartsPerAddr, &d.LoginStartsPerAddr},
 		{&l.LoginsInFlight, &d.LoginsInFlight}, {&l.LoginsInFlightPerAddr, &d.LoginsInFlightPerAddr},
