@@ -144,7 +144,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 		return nil, err
 	}
 	ws, err := web.New(web.Deps{
-		Store: st, Auth: oc, PDS: pds.New(o.httpClient, userAgent), Identities: resolver, Lexicons: cat,
+		Store: st, Auth: oc, Records: web.NewPDSRecords(pds.New(o.httpClient, userAgent)), Identities: resolver, Lexicons: cat,
 		Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
 		Metrics: reg, Extra: map[string]http.Handler{"GET /metrics": metricsHandler(reg)},
 		Checks: checks,
@@ -211,6 +211,7 @@ func (a *App) serve(ctx context.Context) error {
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	if a.Web != nil {
+		srv.RegisterOnShutdown(a.Web.Close) // end open event streams, so shutdown does not wait on them
 		go a.OAuth.PruneAuthRequests(bg, 10*time.Minute)
 		go a.Identity.Run(bg, 5*time.Second)
 		go a.Web.Watch(bg, 300*time.Millisecond)

@@ -3,21 +3,13 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
-	"github.com/statusphere/statusphere"
-	ourid "github.com/statusphere/statusphere/internal/identity"
-	"github.com/statusphere/statusphere/internal/lexicon"
-	"github.com/statusphere/statusphere/internal/oauth"
-	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/store/storetest"
 )
@@ -82,26 +74,4 @@ func BenchmarkHomePage(b *testing.B) {
 			}
 		})
 	}
-}
-
-// newTestServer builds a Server on st with real parts that make no calls.
-func newTestServer(tb testing.TB, st *store.Store) *Server {
-	cat, err := lexicon.Load(statusphere.Lexicons)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := identity.NewMockDirectory()
-	oc, err := oauth.New(oauth.Config{LocalAddr: "127.0.0.1:8080", HTTPClient: &http.Client{}, Directory: dir}, st, log)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s, err := New(Deps{
-		Store: st, Auth: oc, PDS: pds.New(&http.Client{}, "test"), Identities: ourid.NewResolver(dir, st, log),
-		Lexicons: cat, Log: log,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return s
 }

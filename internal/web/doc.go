@@ -1,11 +1,21 @@
 // Package web is statusphere's HTTP face: the home page with the timeline,
-// login and logout through atproto OAuth, posting a status, the OAuth client
-// metadata, and static assets.
+// login and logout through atproto OAuth, posting a status, the live
+// timeline (server-sent events), the OAuth client metadata, and static
+// assets.
 //
 // Pages are server-rendered with html/template from embedded templates and
 // work without JavaScript; app.js only spares the reload. Every
-// state-changing route is behind [http.CrossOriginProtection]. Sessions are
+// state-changing route is behind [http.CrossOriginProtection]; a login
+// starts only from a same-origin POST, rate-limited per client address and
+// in all ([Limits]). Every response forbids framing and sniffing and allows
+// only the app's own scripts and styles (no inline code). Sessions are
 // server-side: the cookie holds a random ID whose hash names a row in the
-// database, so logout really ends them. The package calls services (oauth,
-// pds, identity, lexicon) and the store; nothing imports it.
+// database, so logout really ends them. Text chosen by someone else (an
+// OAuth error description) is logged, never shown.
+//
+// The package depends on small interfaces it declares: [Store], [Auth],
+// [Identities], [Lexicons] and [Records] (PDS reads and writes, adapted to
+// package pds in records_pds.go). Records are built with the types
+// generated from the lexicons. [Server.Close] ends open event streams at
+// shutdown. Nothing imports this package but the app's wiring.
 package web

@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"html"
+	"html/template"
 	"net/http"
 	"time"
 
@@ -44,6 +46,13 @@ type statusView struct {
 	Today      bool   `json:"today"`
 }
 
+// URIAttr is the line's data-uri attribute: the AT-URI as a plain string.
+// (Written as {{.URI}} inside data-uri="…", html/template would take the
+// attribute for a URL and replace the at:// URI with "#ZgotmplZ".)
+func (v statusView) URIAttr() template.HTMLAttr {
+	return template.HTMLAttr(`data-uri="` + html.EscapeString(v.URI) + `"`)
+}
+
 // home serves GET /. The logged-out page is the same for every visitor, so
 // it is rendered at most once per [publicPageTTL] or new status.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +87,7 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 		s.serverError(w, r, err)
 		return
 	}
-	now := time.Now()
+	now := s.now()
 	for _, e := range entries {
 		page.Timeline = append(page.Timeline, newStatusView(e.Status, e.Handle, now))
 	}

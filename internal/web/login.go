@@ -11,23 +11,39 @@ import (
 // started, checked at the callback.
 const loginCookieName = "statusphere_login"
 
-// loginPage serves GET /login: with ?handle= it starts the login (so a
-// link can log in), else it shows the home page's login form.
+// loginPage serves GET /login: the login form, the handle box filled from
+// ?handle= when given. It starts nothing: a login starts only from a
+// same-origin POST, so a link cannot make the app call out or store a row.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	if h := r.URL.Query().Get("handle"); h != "" {
-		s.startLogin(w, r, h)
+	q := r.URL.Query()
+	if err := checkUTF8(q); err != nil {
+		s.inputFailed(w, r, err)
 		return
 	}
-	s.renderHome(w, r, http.StatusOK, homePage{})
+	s.renderHome(w, r, http.StatusOK, homePage{Handle: q.Get("handle")})
 }
 
-// login serves POST /login from the login form.
+// login serves POST /login from the login form (cross-origin posts are
+// refused by [http.CrossOriginProtection] before they get here). Login
+// starts are rate-limited and bounded in number, in all and per address.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderHome(w, r, http.StatusBadRequest, homePage{Error: "Could not read the login form."})
+	if err := readForm(r); err != nil {
+		s.inputFailed(w, r, err)
 		return
 	}
-	s.startLogin(w, r, r.PostForm.Get("handle"))
+	identifier := r.PostForm.Get("handle")
+	addr := clientAddr(r)
+	release, ok := s.loginGate.acquire(addr)
+	if !ok || !s.logins.allow(addr) {
+		if ok {
+			release()
+		}
+		s.Log.Info("login start refused: too many", "addr", addr)
+		s.renderHome(w, r, http.StatusTooManyRequests, homePage{Error: "Too many sign-in attempts. Please wait a minute and try again.", Handle: identifier})
+		return
+	}
+	defer release()
+	s.startLogin(w, r, identifier)
 }
 
 // startLogin sends the browser to the user's authorization server, or back

@@ -52,7 +52,7 @@ func (s *Server) lookupDisplayName(ctx context.Context, did syntax.DID) (string,
 	if err != nil {
 		return "", err
 	}
-	return s.PDS.DisplayName(ctx, ident.PDSEndpoint(), did)
+	return s.Records.DisplayName(ctx, ident.PDSEndpoint(), did)
 }
 
 // forget drops a cached display name (at login, so a new one shows at once).

@@ -30,8 +30,19 @@ func jsonError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
-// serverError logs err once, with the request, and answers 500.
+// statusClientClosed is the status recorded for a request whose client
+// went away before it was answered (nginx's 499): not a server error.
+const statusClientClosed = 499
+
+// serverError logs err once, with the request, and answers 500 — unless
+// the client has gone (its request's context ended), which is no failure
+// of ours: then it logs at Info and records 499.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		s.Log.Info("request abandoned by the client", "method", r.Method, "path", r.URL.Path, "error", err)
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	if wantsJSON(r) {
 		jsonError(w, http.StatusInternalServerError, "Something went wrong on our side.")

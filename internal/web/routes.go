@@ -27,7 +27,7 @@ func (s *Server) routes() http.Handler {
 	}
 
 	csrf := http.NewCrossOriginProtection()
-	return s.metrics.instrument(limitBody(csrf.Handler(mux)))
+	return s.metrics.instrument(securityHeaders(limitBody(csrf.Handler(mux)), s.Secure))
 }
 
 // limitBody caps request bodies at maxBody.

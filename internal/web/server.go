@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/atclient"
@@ -16,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/statusphere/statusphere/internal/lexicon"
-	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -61,11 +61,12 @@ type Lexicons interface {
 type Deps struct {
 	Store      Store
 	Auth       Auth
-	PDS        *pds.Client
+	Records    Records
 	Identities Identities
 	Lexicons   Lexicons
 	Log        *slog.Logger
-	// Secure marks cookies Secure (the app is served over https).
+	// Secure marks cookies Secure and sends Strict-Transport-Security (the
+	// app is served over https).
 	Secure bool
 	// SessionMaxAge is how long a login lasts.
 	SessionMaxAge time.Duration
@@ -75,23 +76,33 @@ type Deps struct {
 	Checks map[string]Check
 	// Metrics registers the HTTP metrics (nil: not collected).
 	Metrics prometheus.Registerer
+	// Limits bound login starts and open event streams (zero fields:
+	// [DefaultLimits]).
+	Limits Limits
 }
 
 // Server serves the app.
 type Server struct {
 	Deps
 	// Live feeds GET /events; run [Server.Watch] to include ingested statuses.
-	Live     *Live
-	views    *views
-	metrics  *httpMetrics
-	handler  http.Handler
-	profiles *profileCache
-	public   pageCache
+	Live      *Live
+	views     *views
+	metrics   *httpMetrics
+	handler   http.Handler
+	profiles  *profileCache
+	public    pageCache
+	tids      *syntax.TIDClock
+	logins    *rateLimit    // login starts per window
+	loginGate *gate         // login starts running at once
+	streams   *gate         // open event streams
+	closed    chan struct{} // closed by [Server.Close]
+	close     sync.Once
+	now       func() time.Time
 }
 
 // New parses the templates and builds the routes; a bad template fails here.
 func New(d Deps) (*Server, error) {
-	if d.Store == nil || d.Auth == nil || d.PDS == nil || d.Identities == nil || d.Lexicons == nil || d.Log == nil {
+	if d.Store == nil || d.Auth == nil || d.Records == nil || d.Identities == nil || d.Lexicons == nil || d.Log == nil {
 		return nil, errors.New("web: missing dependency")
 	}
 	if d.SessionMaxAge <= 0 {
@@ -101,10 +112,25 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s := &Server{Deps: d, Live: NewLive(), views: v, metrics: newHTTPMetrics(d.Metrics), profiles: newProfileCache(5 * time.Minute)}
+	d.Limits = d.Limits.withDefaults()
+	s := &Server{
+		Deps: d, Live: NewLive(), views: v, metrics: newHTTPMetrics(d.Metrics), profiles: newProfileCache(5 * time.Minute),
+		tids:      syntax.NewTIDClock(uint(time.Now().UnixNano() % 1024)),
+		loginGate: newGate(d.Limits.LoginsInFlight, d.Limits.LoginsInFlightPerAddr),
+		streams:   newGate(d.Limits.Streams, d.Limits.StreamsPerAddr),
+		closed:    make(chan struct{}),
+		now:       time.Now,
+	}
+	s.logins = newRateLimit(d.Limits.LoginStarts, d.Limits.LoginStartsPerAddr, d.Limits.LoginWindow, func() time.Time { return s.now() })
 	s.handler = s.routes()
 	return s, nil
 }
+
+// Close ends every open event stream and refuses new ones, so that
+// [http.Server.Shutdown] does not wait for them. Call it when the HTTP
+// server shuts down (e.g. with [http.Server.RegisterOnShutdown]); the other
+// routes keep working.
+func (s *Server) Close() { s.close.Do(func() { close(s.closed) }) }
 
 // ServeHTTP implements [http.Handler].
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,36 +11,65 @@ import (
 	"github.com/bluesky-social/indigo/atproto/atclient"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	"github.com/statusphere/statusphere/internal/gen/xyz/statusphere"
 	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/oauth"
-	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
 // statusForm is the body of POST /status: a form field or JSON. Status is
-// kept as whatever JSON value was sent, so the lexicon judges it.
+// kept as whatever JSON value was sent, so that a wrong type is refused
+// with a message rather than coerced.
 type statusForm struct {
 	Status any `json:"status"`
 }
 
-// readStatusForm reads the form from JSON or a form post.
+// readStatusForm reads the form from JSON or a form post; invalid UTF-8 is
+// refused before anything else looks at it.
 func readStatusForm(r *http.Request) (statusForm, error) {
 	var f statusForm
 	if wantsJSONBody(r) {
-		dec := json.NewDecoder(r.Body)
-		if err := dec.Decode(&f); err != nil {
-			return f, fmt.Errorf("the body is not a JSON object: %w", err)
+		b, err := readBody(r)
+		if err != nil {
+			return f, err
+		}
+		if err := json.Unmarshal(b, &f); err != nil {
+			return f, &inputError{status: http.StatusBadRequest, msg: "Invalid request: the body is not a JSON object.", err: err}
 		}
 		return f, nil
 	}
-	if err := r.ParseForm(); err != nil {
-		return f, fmt.Errorf("could not read the form: %w", err)
+	if err := readForm(r); err != nil {
+		return f, err
 	}
 	if v, ok := r.PostForm["status"]; ok && len(v) == 1 {
 		f.Status = v[0]
 	}
 	return f, nil
 }
+
+// newStatusRecord builds the record with the type generated from the
+// lexicon and validates it: the error is a message for the user.
+func (s *Server) newStatusRecord(value any, now time.Time) (statusphere.Status, error) {
+	text, ok := value.(string)
+	switch {
+	case value == nil:
+		return statusphere.Status{}, errors.New("status: required")
+	case !ok:
+		return statusphere.Status{}, errors.New("status: must be a string")
+	}
+	rec := statusphere.Status{Status: text, CreatedAt: lexicon.FormatDatetime(now)}
+	m, err := recordMap(rec)
+	if err != nil {
+		return statusphere.Status{}, err
+	}
+	if err := s.Lexicons.ValidateRecord(statusNSID, m); err != nil {
+		return statusphere.Status{}, err
+	}
+	return rec, nil
+}
+
+// statusNSID is the collection of the status record, from the generated code.
+const statusNSID = syntax.NSID(statusphere.StatusNSID)
 
 // postStatus serves POST /status: validate against the lexicon, write the
 // record to the user's own repo, then store it at once (optimistic update).
@@ -56,61 +86,60 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	form, err := readStatusForm(r)
 	if err != nil {
-		s.statusFailed(w, r, http.StatusBadRequest, "Invalid request: "+err.Error())
+		s.inputFailed(w, r, err)
 		return
 	}
-	now := time.Now().UTC()
-	record := map[string]any{
-		"$type":     lexicon.StatusNSID.String(),
-		"status":    form.Status,
-		"createdAt": now.Format("2006-01-02T15:04:05.000Z"),
-	}
-	if form.Status == nil {
-		delete(record, "status")
-	}
-	if err := s.Lexicons.ValidateRecord(lexicon.StatusNSID, record); err != nil {
+	now := s.now().UTC()
+	record, err := s.newStatusRecord(form.Status, now)
+	if err != nil {
 		s.statusFailed(w, r, http.StatusBadRequest, "Invalid status: "+err.Error())
 		return
 	}
-	text, _ := form.Status.(string) // a string: the lexicon said so
-
-	rkey := syntax.RecordKey(s.PDS.NextTID().String())
-	var written pds.Written
+	rkey := syntax.RecordKey(s.tids.Next().String())
+	var written Written
 	err = s.Auth.WithSession(ctx, ws.DID, ws.OAuthSessionID, func(api *atclient.APIClient, _ string) error {
 		var err error
-		written, err = pds.CreateRecord(ctx, api, ws.DID, lexicon.StatusNSID, rkey, record)
+		written, err = s.Records.CreateRecord(ctx, api, ws.DID, statusNSID, rkey, record)
 		return err
 	})
 	if err != nil {
 		s.writeFailed(w, r, ws, err)
 		return
 	}
-
-	raw, err := json.Marshal(record)
+	view, err := s.storeWritten(ctx, ws.DID, rkey, record, written, now)
 	if err != nil {
-		s.serverError(w, r, fmt.Errorf("encode record: %w", err))
+		s.serverError(w, r, err)
 		return
 	}
-	st := store.Status{
-		URI: written.URI, AuthorDID: ws.DID, RKey: rkey, Status: text, CID: written.CID,
-		Record: raw, CreatedAt: now, IndexedAt: now,
-	}
-	if err := s.Store.UpsertStatus(ctx, st); err != nil {
-		// The record is in the user's repo; the firehose will bring it.
-		s.Log.Warn("optimistic status write failed; the firehose will catch up", "uri", written.URI, "error", err)
-	}
-	s.Log.Info("status posted", "uri", written.URI, "did", ws.DID)
-	handle := ""
-	if id, err := s.Store.Identity(ctx, ws.DID); err == nil {
-		handle = id.Handle
-	}
-	view := newStatusView(st, handle, now)
 	s.Live.publish(view, written.CID)
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, view)
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// storeWritten stores a record the PDS accepted (the optimistic update) and
+// returns its timeline line.
+func (s *Server) storeWritten(ctx context.Context, did syntax.DID, rkey syntax.RecordKey, record statusphere.Status, written Written, now time.Time) (statusView, error) {
+	raw, err := json.Marshal(record)
+	if err != nil {
+		return statusView{}, fmt.Errorf("encode record: %w", err)
+	}
+	st := store.Status{
+		URI: written.URI, AuthorDID: did, RKey: rkey, Status: record.Status, CID: written.CID,
+		Record: raw, CreatedAt: now, IndexedAt: now,
+	}
+	if err := s.Store.UpsertStatus(ctx, st); err != nil {
+		// The record is in the user's repo; the firehose will bring it.
+		s.Log.Warn("optimistic status write failed; the firehose will catch up", "uri", written.URI, "error", err)
+	}
+	s.Log.Info("status posted", "uri", written.URI, "did", did)
+	handle := ""
+	if id, err := s.Store.Identity(ctx, did); err == nil {
+		handle = id.Handle
+	}
+	return newStatusView(st, handle, now), nil
 }
 
 // writeFailed maps a failed PDS write to an answer the user can act on.

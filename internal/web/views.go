@@ -49,7 +49,7 @@ func parseViews() (*views, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hash static assets: %w", err)
 	}
-	v.static = immutable(http.FileServerFS(sub))
+	v.static = immutable(files(sub))
 
 	funcs := template.FuncMap{"asset": v.assetURL}
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -108,6 +108,24 @@ func writeHTML(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(b) //nolint:errcheck // the client went away
+}
+
+// files serves the files of fsys, and 404 for a directory: no listing.
+func files(fsys fs.FS) http.Handler {
+	server := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		if name == "" || strings.HasSuffix(name, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		fi, err := fs.Stat(fsys, path.Clean(name))
+		if err != nil || fi.IsDir() {
+			http.NotFound(w, r)
+			return
+		}
+		server.ServeHTTP(w, r)
+	})
 }
 
 // immutable marks versioned static responses cacheable for a year.

@@ -28,12 +28,19 @@
     }
   });
 
-  // addStatus puts a status at the top of the timeline, once per URI.
+  // addStatus puts a status at the top of the timeline, once per URI: a
+  // line already on the page (server-rendered, or added by this page's own
+  // post) with the same record and status is left as it is; a changed
+  // record replaces its line.
   function addStatus(s) {
     const timeline = document.getElementById('timeline');
     if (!timeline || !s.uri) return;
     const old = timeline.querySelector('[data-uri="' + CSS.escape(s.uri) + '"]');
-    if (old) old.remove();
+    if (old) {
+      const shown = old.querySelector('.status');
+      if (shown && shown.textContent === s.status) return;
+      old.remove();
+    }
     const empty = document.getElementById('timeline-empty');
     if (empty) empty.remove();
     const line = document.createElement('div');
