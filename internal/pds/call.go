@@ -1,6 +1,7 @@
 package pds
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,6 +58,31 @@ func query(ctx context.Context, api *atclient.APIClient, method syntax.NSID, par
 	}
 	defer resp.Body.Close()
 	return decodeJSON(method, resp.Body, limit, out)
+}
+
+// Procedure POSTs in as JSON (nil: no body) to the XRPC procedure method
+// through api and decodes the JSON answer, read up to MaxJSONBytes, into
+// out (nil: the answer is read and dropped). An answer other than 2xx is an
+// *atclient.APIError.
+func Procedure(ctx context.Context, api *atclient.APIClient, method syntax.NSID, in, out any) error {
+	req := atclient.NewAPIRequest(http.MethodPost, method, nil)
+	req.Headers.Set("Accept", "application/json")
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("%s: encoding the request: %w", method, err)
+		}
+		// A *bytes.Reader gives the request its length and a GetBody for
+		// the retry after a token refresh.
+		req.Body = bytes.NewReader(b)
+		req.Headers.Set("Content-Type", "application/json")
+	}
+	resp, err := call(ctx, api, req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decodeJSON(method, resp.Body, MaxJSONBytes, out)
 }
 
 // decodeJSON reads at most limit bytes of body into out.
