@@ -21,9 +21,6 @@ import (
 const statusNSID = "xyz.statusphere.status"
 
 func TestNetworkRoundTrip(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the real PDS network; run without -short")
-	}
 	net := testnet.Start(t, testnet.WithAccounts("alice", "bob"))
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
