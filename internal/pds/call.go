@@ -115,10 +115,16 @@ func (c *cappedBody) Read(p []byte) (int, error) {
 	if c.left <= 0 {
 		// One byte more tells a body of exactly limit bytes from a longer one.
 		var one [1]byte
-		if n, _ := c.body.Read(one[:]); n > 0 {
+		n, err := c.body.Read(one[:])
+		if n > 0 {
 			return 0, fmt.Errorf("%w (%d bytes)", ErrTooLarge, c.limit)
 		}
-		return 0, io.EOF
+		if err == nil {
+			return 0, nil
+		}
+		// io.EOF, or why the body could not be read (a cap of the
+		// transport below, a cut connection): never a silent end.
+		return 0, err
 	}
 	if int64(len(p)) > c.left {
 		p = p[:c.left]
