@@ -95,6 +95,7 @@ func TestOutboundBodyCap(t *testing.T) {
 			t.Errorf("reading the document allocated %d MiB, want < 16 MiB", alloc>>20)
 		}
 	})
+	t.Run("login", testLoginBodyCap)
 	t.Run("Content-Length over the cap", func(t *testing.T) {
 		resp, err := client.Get(srv.URL + "/.well-known/oauth-protected-resource?length=1")
 		if err == nil {
