@@ -123,22 +123,7 @@ func Start(t testing.TB, opts ...Option) *Network {
 	if err != nil {
 		t.Fatalf("testnet: PDS network did not start: %v\nserver logs:\n%s", err, n.logs.tail(16<<10))
 	}
-	n.PDSURL, n.PLCURL, n.PDSHost = inf.PDSURL, inf.PLCURL, inf.PDSHostname
-	pdsURL, err := url.Parse(n.PDSURL)
-	if err != nil {
-		t.Fatalf("testnet: PDS URL %q: %v", n.PDSURL, err)
-	}
-	n.HTTPClient = &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &loopbackTransport{pds: pdsURL, next: http.DefaultTransport.(*http.Transport).Clone()},
-	}
-	n.pds = pds.New(n.HTTPClient, "statusphere-testnet")
-	proxy, err := startTLSProxy(pdsURL, n.PDSHost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.proxy, n.ProxyAddr = proxy, proxy.addr
-	t.Cleanup(proxy.close)
+	n.wire(t, inf)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -157,6 +142,27 @@ func Start(t testing.TB, opts ...Option) *Network {
 	t.Logf("testnet: PDS %s (https://%s), PLC %s, %d accounts, ready in %s (servers up in %d ms)",
 		n.PDSURL, n.PDSHost, n.PLCURL, len(n.order), n.StartupTime.Round(time.Millisecond), inf.StartMillis)
 	return n
+}
+
+// wire sets up what reaches the running servers: the HTTP client that
+// routes https://*.test to the PDS, the XRPC client, the TLS proxy.
+func (n *Network) wire(t testing.TB, inf info) {
+	n.PDSURL, n.PLCURL, n.PDSHost = inf.PDSURL, inf.PLCURL, inf.PDSHostname
+	pdsURL, err := url.Parse(n.PDSURL)
+	if err != nil {
+		t.Fatalf("testnet: PDS URL %q: %v", n.PDSURL, err)
+	}
+	n.HTTPClient = &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &loopbackTransport{pds: pdsURL, next: http.DefaultTransport.(*http.Transport).Clone()},
+	}
+	n.pds = pds.New(n.HTTPClient, "statusphere-testnet")
+	proxy, err := startTLSProxy(pdsURL, n.PDSHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.proxy, n.ProxyAddr = proxy, proxy.addr
+	t.Cleanup(proxy.close)
 }
 
 // Account returns the account created under name ("alice"); it panics on an
