@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/pds"
 )
 
 // runLexLint runs `statusphere lex lint`: indigo lexlint's checks and
@@ -48,8 +49,7 @@ func runLexLint(ctx context.Context, env lexEnv, args []string, stdout, stderr i
 		r := nf.resolver(env)
 		for _, d := range cat.Docs() {
 			res, err := r.Resolve(ctx, d.NSID)
-			var xe *lexicon.XRPCError
-			if errors.Is(err, lexicon.ErrNSIDNotFound) || errors.As(err, &xe) && xe.Name == "RecordNotFound" {
+			if errors.Is(err, lexicon.ErrNSIDNotFound) || errors.Is(err, pds.ErrNotFound) {
 				fmt.Fprintf(stderr, "%s: not published yet\n", d.NSID)
 				continue
 			}

@@ -1,18 +1,25 @@
 package app
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
+	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/bluesky-social/indigo/util/ssrf"
+
+	"github.com/statusphere/statusphere/internal/pds"
 )
 
 // newHTTPClient is production's outbound client. Requests to hosts named
 // by user data (handles, PDSes, authorization servers) go through indigo's
 // SSRF-safe transport, which refuses private and loopback addresses; the
 // hosts the operator configured (the PLC directory) are trusted, so a PLC
-// mirror on a private network works.
+// mirror on a private network works. Every answer's body is capped (see
+// [capBodies]).
 func newHTTPClient(trustedURLs ...string) *http.Client {
 	trusted := map[string]bool{}
 	for _, raw := range trustedURLs {
@@ -23,7 +30,7 @@ func newHTTPClient(trustedURLs ...string) *http.Client {
 	plain := http.DefaultTransport.(*http.Transport).Clone()
 	return &http.Client{
 		Timeout:   15 * time.Second,
-		Transport: &trustedTransport{trusted: trusted, plain: plain, guarded: ssrf.PublicOnlyTransport()},
+		Transport: capBodies(&trustedTransport{trusted: trusted, plain: plain, guarded: ssrf.PublicOnlyTransport()}),
 	}
 }
 
@@ -39,4 +46,107 @@ func (t *trustedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return t.plain.RoundTrip(r)
 	}
 	return t.guarded.RoundTrip(r)
+}
+
+// Caps on the bodies of outbound answers, by what was asked for.
+const (
+	// maxDocumentBytes bounds every answer the two caps below do not
+	// cover: handle and DID documents, OAuth metadata and token answers,
+	// XRPC procedure answers. A DID document is a few KiB.
+	maxDocumentBytes = 1 << 20
+	// maxXRPCQueryBytes bounds the answer to an XRPC query (GET
+	// /xrpc/<nsid>): records, pages of records or repositories. Package
+	// pds applies its own, tighter caps per call.
+	maxXRPCQueryBytes = 16 << 20
+	// maxCARBytes bounds a repository export (GET of a sync method that
+	// answers a CAR file): a backstop above the caller's own cap (ingest's
+	// MaxRepoBytes, 256 MiB by default).
+	maxCARBytes = 1 << 30
+)
+
+// carMethods are the XRPC queries that answer a CAR file.
+var carMethods = map[string]bool{
+	"com.atproto.sync.getRepo":   true,
+	"com.atproto.sync.getBlocks": true,
+	"com.atproto.sync.getRecord": true,
+}
+
+// capBodies wraps next so that no answer's body can be read past its cap:
+// a read past it fails with an error matching pds.ErrTooLarge, and an
+// answer whose Content-Length is over the cap fails at once.
+//
+// The cap is chosen by the request, never by the answer: the request is
+// ours, the answer's Content-Type is the server's to choose. A hostile
+// server answering a login's DID-document request with
+// "application/vnd.ipld.car" still gets the 1 MiB cap. Only a GET of
+// /xrpc/<nsid> reads more, and only the CAR-exporting sync methods the most.
+// POSTs keep the small cap whatever their path, since a hostile
+// authorization server names the URLs of the PAR and token endpoints.
+func capBodies(next http.RoundTripper) http.RoundTripper {
+	return &capTransport{next: next}
+}
+
+// capTransport is [capBodies]' transport.
+type capTransport struct{ next http.RoundTripper }
+
+// RoundTrip implements [http.RoundTripper].
+func (t *capTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	limit := bodyCap(r)
+	b := &cappedBody{body: resp.Body, left: limit, limit: limit, what: r.Method + " " + r.URL.Host + r.URL.Path}
+	if resp.ContentLength > limit {
+		resp.Body.Close()
+		return nil, b.tooLarge()
+	}
+	resp.Body = b
+	return resp, nil
+}
+
+// bodyCap returns the cap on the body of the answer to r.
+func bodyCap(r *http.Request) int64 {
+	method, ok := strings.CutPrefix(r.URL.Path, "/xrpc/")
+	if r.Method != http.MethodGet || !ok {
+		return maxDocumentBytes
+	}
+	if _, err := syntax.ParseNSID(method); err != nil {
+		return maxDocumentBytes // not an XRPC method: /xrpc/x/did.json
+	}
+	if carMethods[method] {
+		return maxCARBytes
+	}
+	return maxXRPCQueryBytes
+}
+
+// cappedBody fails a read past limit bytes of body.
+type cappedBody struct {
+	body        io.ReadCloser
+	left, limit int64
+	what        string // "GET host/path", for the error
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly limit bytes from a longer one.
+		var one [1]byte
+		n, err := b.body.Read(one[:])
+		if n > 0 {
+			return 0, b.tooLarge()
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.body.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.body.Close() }
+
+func (b *cappedBody) tooLarge() error {
+	return fmt.Errorf("%w: the answer to %s is over %d bytes", pds.ErrTooLarge, b.what, b.limit)
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	"github.com/statusphere/statusphere/internal/pds"
 )
 
 // Credentials log in to the account that publishes schemas.
@@ -65,59 +67,30 @@ func Publish(ctx context.Context, client *http.Client, dir identity.Directory, c
 	if len(docs) == 0 {
 		return nil, errors.New("publishing lexicons: no schemas to publish")
 	}
-	pds := creds.PDS
-	if pds == "" {
-		atid, err := syntax.ParseAtIdentifier(creds.Identifier)
-		if err != nil {
-			return nil, fmt.Errorf("publishing lexicons: %q is not a handle or DID: %w", creds.Identifier, err)
-		}
-		ident, err := dir.Lookup(ctx, atid)
-		if err != nil {
-			return nil, fmt.Errorf("publishing lexicons: resolving %s: %w", atid, err)
-		}
-		if pds = ident.PDSEndpoint(); pds == "" {
-			return nil, fmt.Errorf("publishing lexicons: %s has no PDS in its DID document", ident.DID)
-		}
+	host, err := publishHost(ctx, dir, creds)
+	if err != nil {
+		return nil, err
 	}
-	var session struct {
-		AccessJwt  string `json:"accessJwt"`
-		RefreshJwt string `json:"refreshJwt"`
-		DID        string `json:"did"`
-	}
-	login := map[string]string{"identifier": creds.Identifier, "password": creds.Password}
-	if err := xrpc(ctx, client, pds, "com.atproto.server.createSession", "", nil, login, &session); err != nil {
+	api, err := pds.New(client, "").CreateSession(ctx, host, creds.Identifier, creds.Password)
+	if err != nil {
 		return nil, fmt.Errorf("publishing lexicons: logging in: %w", err)
 	}
-	did, err := syntax.ParseDID(session.DID)
-	if err != nil {
-		return nil, fmt.Errorf("publishing lexicons: createSession returned a bad DID: %w", err)
-	}
-	defer func() {
-		// Best effort: end the session so its tokens stop working.
-		_ = xrpc(context.WithoutCancel(ctx), client, pds, "com.atproto.server.deleteSession", session.RefreshJwt, nil, struct{}{}, nil)
-	}()
+	// Best effort: end the session so its tokens stop working.
+	defer pds.DeleteSession(context.WithoutCancel(ctx), api) //nolint:errcheck // see above
+	did := *api.AccountDID
 
-	out := &Published{DID: did, PDS: pds}
+	out := &Published{DID: did, PDS: host}
 	authorities := map[string]bool{}
 	for _, d := range docs {
 		rec, err := schemaRecord(d.JSON)
 		if err != nil {
 			return nil, fmt.Errorf("publishing lexicon %s: %w", d.NSID, err)
 		}
-		in := map[string]any{
-			"repo":       did.String(),
-			"collection": SchemaCollection.String(),
-			"rkey":       d.NSID.String(),
-			"record":     rec,
-		}
-		var res struct {
-			URI string `json:"uri"`
-			CID string `json:"cid"`
-		}
-		if err := xrpc(ctx, client, pds, "com.atproto.repo.putRecord", session.AccessJwt, nil, in, &res); err != nil {
+		w, err := pds.PutRecord(ctx, api, did, SchemaCollection, syntax.RecordKey(d.NSID.String()), rec, pds.WriteOptions{})
+		if err != nil {
 			return nil, fmt.Errorf("publishing lexicon %s: %w", d.NSID, err)
 		}
-		out.Records = append(out.Records, PublishedRecord{NSID: d.NSID, URI: syntax.ATURI(res.URI), CID: res.CID})
+		out.Records = append(out.Records, PublishedRecord{NSID: d.NSID, URI: w.URI, CID: w.CID})
 		if name := AuthorityDomain(d.NSID); !authorities[name] {
 			authorities[name] = true
 			out.DNS = append(out.DNS, TXTRecord{Name: name, Value: "did=" + did.String()})
@@ -125,6 +98,27 @@ func Publish(ctx context.Context, client *http.Client, dir identity.Directory, c
 	}
 	slices.SortFunc(out.DNS, func(a, b TXTRecord) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+// publishHost returns the PDS to publish to: creds.PDS, or the one the
+// account's DID document names.
+func publishHost(ctx context.Context, dir identity.Directory, creds Credentials) (string, error) {
+	if creds.PDS != "" {
+		return creds.PDS, nil
+	}
+	atid, err := syntax.ParseAtIdentifier(creds.Identifier)
+	if err != nil {
+		return "", fmt.Errorf("publishing lexicons: %q is not a handle or DID: %w", creds.Identifier, err)
+	}
+	ident, err := dir.Lookup(ctx, atid)
+	if err != nil {
+		return "", fmt.Errorf("publishing lexicons: resolving %s: %w", atid, err)
+	}
+	host := ident.PDSEndpoint()
+	if host == "" {
+		return "", fmt.Errorf("publishing lexicons: %s has no PDS in its DID document", ident.DID)
+	}
+	return host, nil
 }
 
 // schemaRecord turns a schema file into its record: the same fields, with

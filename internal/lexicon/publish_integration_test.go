@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bluesky-social/indigo/atproto/atclient"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	"github.com/statusphere/statusphere/internal/lexicon/lexicontest"
@@ -19,9 +20,6 @@ import (
 // Publish says to create. Identity resolution, the PDS and its repo are
 // real.
 func TestLexiconPublishResolve(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the local PDS network; run without -short")
-	}
 	n := testnet.Start(t, testnet.WithAccounts("lexpub", "dora"))
 	acct := n.Account("lexpub")
 	ctx := t.Context()
@@ -109,8 +107,8 @@ func TestLexiconPublishResolve(t *testing.T) {
 
 	t.Run("wrong password", func(t *testing.T) {
 		_, err := Publish(ctx, n.HTTPClient, n.Directory(), Credentials{Identifier: acct.Handle.String(), Password: "nope"}, docs)
-		var xe *XRPCError
-		if err == nil || !strings.Contains(err.Error(), "logging in") || !errors.As(err, &xe) || xe.Status != 401 {
+		var ae *atclient.APIError
+		if err == nil || !strings.Contains(err.Error(), "logging in") || !errors.As(err, &ae) || ae.StatusCode != 401 {
 			t.Errorf("publishing with a wrong password: %v", err)
 		}
 	})
@@ -122,8 +120,8 @@ func TestLexiconPublishResolve(t *testing.T) {
 			HTTPClient: n.HTTPClient,
 		}
 		_, err := other.Resolve(ctx, "com.example.nothing")
-		var xe *XRPCError
-		if !errors.As(err, &xe) || xe.Name != "RecordNotFound" {
+		var ae *atclient.APIError
+		if !errors.As(err, &ae) || ae.Name != "RecordNotFound" {
 			t.Errorf("resolving an NSID whose account has no schema: %v", err)
 		}
 	})

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	"github.com/statusphere/statusphere/internal/pds"
 )
 
 // SchemaCollection is the collection lexicon schemas are published in, one
@@ -139,27 +140,21 @@ func (r *Resolver) FetchRecord(ctx context.Context, uri syntax.ATURI) (*Record, 
 	if err != nil {
 		return nil, fmt.Errorf("fetching %s: resolving %s: %w", uri, uri.Authority(), err)
 	}
-	pds := ident.PDSEndpoint()
-	if pds == "" {
+	host := ident.PDSEndpoint()
+	if host == "" {
 		return nil, fmt.Errorf("fetching %s: %s has no PDS in its DID document", uri, ident.DID)
 	}
-	var out struct {
-		URI   string          `json:"uri"`
-		CID   string          `json:"cid"`
-		Value json.RawMessage `json:"value"`
+	rec, err := pds.New(r.HTTPClient, "").GetRecord(ctx, host, ident.DID, coll, rkey)
+	if err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", uri, err)
 	}
-	params := url.Values{"repo": {ident.DID.String()}, "collection": {coll.String()}, "rkey": {rkey.String()}}
-	if err := xrpc(ctx, r.HTTPClient, pds, "com.atproto.repo.getRecord", "", params, nil, &out); err != nil {
-		return nil, fmt.Errorf("fetching %s from %s: %w", uri, pds, err)
+	if len(rec.Value) == 0 || string(rec.Value) == "null" {
+		return nil, fmt.Errorf("fetching %s from %s: the response has no record value", uri, host)
 	}
-	if len(out.Value) == 0 || string(out.Value) == "null" {
-		return nil, fmt.Errorf("fetching %s from %s: the response has no record value", uri, pds)
+	if rec.URI == "" {
+		rec.URI = syntax.ATURI(fmt.Sprintf("at://%s/%s/%s", ident.DID, coll, rkey))
 	}
-	got := syntax.ATURI(out.URI)
-	if out.URI == "" {
-		got = syntax.ATURI(fmt.Sprintf("at://%s/%s/%s", ident.DID, coll, rkey))
-	}
-	return &Record{URI: got, CID: out.CID, Value: out.Value}, nil
+	return &Record{URI: rec.URI, CID: rec.CID, Value: rec.Value}, nil
 }
 
 // ResolveInto validates rec (JSON) against nsid like [Catalog.ValidateJSON],

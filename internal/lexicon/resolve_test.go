@@ -5,10 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bluesky-social/indigo/atproto/atclient"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	statusphere "github.com/statusphere/statusphere"
 	"github.com/statusphere/statusphere/internal/lexicon/lexicontest"
+	ourpds "github.com/statusphere/statusphere/internal/pds"
 )
 
 func statusSchema(t *testing.T) []byte {
@@ -163,4 +165,17 @@ func TestResolveInto(t *testing.T) {
 			t.Errorf("error = %v, want a SchemaNotFoundError and ErrNSIDNotFound", err)
 		}
 	})
+}
+
+// TestResolveNotPublished: a schema the authority's account has not
+// published is pds.ErrNotFound, with the PDS's answer kept (what `lex lint
+// -published` tells apart from a failure).
+func TestResolveNotPublished(t *testing.T) {
+	pds := lexicontest.NewFakePDS(t)
+	r := &Resolver{LookupTXT: lexicontest.TXT(map[string][]string{"_lexicon.statusphere.xyz": {"did=" + string(pds.DID)}}), Directory: pds.Directory(), HTTPClient: pds.Server.Client()}
+	_, err := r.Resolve(t.Context(), StatusNSID)
+	var ae *atclient.APIError
+	if !errors.Is(err, ourpds.ErrNotFound) || !errors.As(err, &ae) || ae.Name != "RecordNotFound" {
+		t.Fatalf("err = %v, want pds.ErrNotFound and the RecordNotFound answer", err)
+	}
 }

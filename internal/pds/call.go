@@ -1,6 +1,7 @@
 package pds
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,6 +60,31 @@ func query(ctx context.Context, api *atclient.APIClient, method syntax.NSID, par
 	return decodeJSON(method, resp.Body, limit, out)
 }
 
+// Procedure POSTs in as JSON (nil: no body) to the XRPC procedure method
+// through api and decodes the JSON answer, read up to MaxJSONBytes, into
+// out (nil: the answer is read and dropped). An answer other than 2xx is an
+// *atclient.APIError.
+func Procedure(ctx context.Context, api *atclient.APIClient, method syntax.NSID, in, out any) error {
+	req := atclient.NewAPIRequest(http.MethodPost, method, nil)
+	req.Headers.Set("Accept", "application/json")
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("%s: encoding the request: %w", method, err)
+		}
+		// A *bytes.Reader gives the request its length and a GetBody for
+		// the retry after a token refresh.
+		req.Body = bytes.NewReader(b)
+		req.Headers.Set("Content-Type", "application/json")
+	}
+	resp, err := call(ctx, api, req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decodeJSON(method, resp.Body, MaxJSONBytes, out)
+}
+
 // decodeJSON reads at most limit bytes of body into out.
 func decodeJSON(method syntax.NSID, body io.Reader, limit int64, out any) error {
 	b, err := io.ReadAll(io.LimitReader(body, limit+1))
@@ -89,10 +115,16 @@ func (c *cappedBody) Read(p []byte) (int, error) {
 	if c.left <= 0 {
 		// One byte more tells a body of exactly limit bytes from a longer one.
 		var one [1]byte
-		if n, _ := c.body.Read(one[:]); n > 0 {
+		n, err := c.body.Read(one[:])
+		if n > 0 {
 			return 0, fmt.Errorf("%w (%d bytes)", ErrTooLarge, c.limit)
 		}
-		return 0, io.EOF
+		if err == nil {
+			return 0, nil
+		}
+		// io.EOF, or why the body could not be read (a cap of the
+		// transport below, a cut connection): never a silent end.
+		return 0, err
 	}
 	if int64(len(p)) > c.left {
 		p = p[:c.left]

@@ -15,7 +15,7 @@ import (
 )
 
 // ErrNotFound means the record does not exist.
-var ErrNotFound = errors.New("pds: record not found")
+var ErrNotFound = errors.New("record not found")
 
 // Client is statusphere's one XRPC client for PDSes and relays: every
 // unauthenticated call goes through it, with a byte cap on every answer.
@@ -67,7 +67,8 @@ func (c *Client) GetRecord(ctx context.Context, host string, repo syntax.DID, co
 	err := query(ctx, c.public(host), "com.atproto.repo.getRecord", params, MaxJSONBytes, &rec)
 	var ae *atclient.APIError
 	if errors.As(err, &ae) && (ae.Name == "RecordNotFound" || ae.StatusCode == http.StatusNotFound) {
-		return Record{}, fmt.Errorf("get %s/%s/%s: %w", repo, collection, rkey, ErrNotFound)
+		// Both stay visible: ErrNotFound for callers, the answer for logs.
+		return Record{}, fmt.Errorf("get %s/%s/%s: %w (%w)", repo, collection, rkey, ErrNotFound, err)
 	}
 	if err != nil {
 		return Record{}, fmt.Errorf("pds: get %s/%s/%s from %s: %w", repo, collection, rkey, host, err)
@@ -92,34 +93,4 @@ func (c *Client) DisplayName(ctx context.Context, host string, did syntax.DID) (
 		return "", fmt.Errorf("pds: decode profile of %s: %w", did, err)
 	}
 	return p.DisplayName, nil
-}
-
-// Written names a record the PDS accepted.
-type Written struct {
-	URI syntax.ATURI
-	CID string
-}
-
-// CreateRecord writes record at collection/rkey in the session's repo with
-// com.atproto.repo.createRecord. The record is sent as given: every field
-// it holds reaches the PDS.
-func CreateRecord(ctx context.Context, api *atclient.APIClient, repo syntax.DID, collection syntax.NSID, rkey syntax.RecordKey, record map[string]any) (Written, error) {
-	body := map[string]any{
-		"repo":       repo.String(),
-		"collection": collection.String(),
-		"rkey":       rkey.String(),
-		"record":     record,
-	}
-	var out struct {
-		URI string `json:"uri"`
-		CID string `json:"cid"`
-	}
-	if err := api.Post(ctx, "com.atproto.repo.createRecord", body, &out); err != nil {
-		return Written{}, fmt.Errorf("pds: create %s/%s: %w", collection, rkey, err)
-	}
-	uri, err := syntax.ParseATURI(out.URI)
-	if err != nil {
-		return Written{}, fmt.Errorf("pds: create %s/%s: PDS answered a bad URI %q: %w", collection, rkey, out.URI, err)
-	}
-	return Written{URI: uri, CID: out.CID}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/bluesky-social/indigo/atproto/atclient"
 	"github.com/bluesky-social/indigo/atproto/syntax"
@@ -131,3 +132,26 @@ func TestGetRepoCap(t *testing.T) {
 		})
 	}
 }
+
+// TestGetRepoReadError: a body that fails right at the cap (a transport
+// below with its own cap, a cut connection) is that failure, not a clean
+// end of the repository.
+func TestGetRepoReadError(t *testing.T) {
+	broken := errors.New("connection cut")
+	c := New(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		body := io.MultiReader(strings.NewReader("0123456789"), iotest.ErrReader(broken))
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(body), Header: http.Header{}, Request: r}, nil
+	})}, "")
+	rc, err := c.GetRepo(t.Context(), "https://pds.example.com", testDID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, err := io.ReadAll(rc); !errors.Is(err, broken) {
+		t.Fatalf("err = %v, want the read error", err)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -2,10 +2,13 @@ package testnet
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"net/url"
 
+	"github.com/bluesky-social/indigo/atproto/atclient"
 	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	"github.com/statusphere/statusphere/internal/pds"
 )
 
 // Account is a user on the test PDS.
@@ -16,11 +19,11 @@ type Account struct {
 	Password string
 	Email    string
 
-	net         *Network
-	accessToken string // a password session's access JWT, for direct writes
+	net *Network
+	api *atclient.APIClient // a password session, for direct writes
 }
 
-// createAccount registers <name>.test on the PDS.
+// createAccount registers <name>.test on the PDS and logs in to it.
 func (n *Network) createAccount(ctx context.Context, name string) (*Account, error) {
 	a := &Account{
 		Name:     name,
@@ -29,19 +32,17 @@ func (n *Network) createAccount(ctx context.Context, name string) (*Account, err
 		Email:    name + "@example.com",
 		net:      n,
 	}
-	var out struct {
-		AccessJwt string `json:"accessJwt"`
-		DID       string `json:"did"`
-	}
+	api := atclient.NewAPIClient(n.PDSURL)
+	api.Client = n.HTTPClient
 	in := map[string]string{"handle": a.Handle.String(), "email": a.Email, "password": a.Password}
-	if err := n.xrpc(ctx, "", "com.atproto.server.createAccount", nil, in, &out); err != nil {
+	if err := pds.Procedure(ctx, api, "com.atproto.server.createAccount", in, nil); err != nil {
 		return nil, fmt.Errorf("create account %s: %w", a.Handle, err)
 	}
-	did, err := syntax.ParseDID(out.DID)
+	sess, err := n.pds.CreateSession(ctx, n.PDSURL, a.Handle.String(), a.Password)
 	if err != nil {
 		return nil, fmt.Errorf("create account %s: %w", a.Handle, err)
 	}
-	a.DID, a.accessToken = did, out.AccessJwt
+	a.DID, a.api = *sess.AccountDID, sess
 	return a, nil
 }
 
@@ -55,34 +56,24 @@ type RecordRef struct {
 // as another app would. rkey may be empty (the PDS picks a TID). validate
 // nil lets the PDS decide; false turns its validation off.
 func (a *Account) CreateRecord(ctx context.Context, collection, rkey string, record any, validate *bool) (RecordRef, error) {
-	in := map[string]any{"repo": a.DID.String(), "collection": collection, "record": record}
-	if rkey != "" {
-		in["rkey"] = rkey
-	}
-	if validate != nil {
-		in["validate"] = *validate
-	}
-	var ref RecordRef
-	err := a.net.xrpc(ctx, a.accessToken, "com.atproto.repo.createRecord", nil, in, &ref)
-	return ref, err
+	w, err := pds.CreateRecordWith(ctx, a.api, a.DID, syntax.NSID(collection), syntax.RecordKey(rkey), record, pds.WriteOptions{Validate: validate})
+	return RecordRef(w), err
 }
 
 // PutRecord writes record at collection/rkey with com.atproto.repo.putRecord.
 func (a *Account) PutRecord(ctx context.Context, collection, rkey string, record any, validate *bool) (RecordRef, error) {
-	in := map[string]any{"repo": a.DID.String(), "collection": collection, "rkey": rkey, "record": record}
-	if validate != nil {
-		in["validate"] = *validate
-	}
-	var ref RecordRef
-	err := a.net.xrpc(ctx, a.accessToken, "com.atproto.repo.putRecord", nil, in, &ref)
-	return ref, err
+	w, err := pds.PutRecord(ctx, a.api, a.DID, syntax.NSID(collection), syntax.RecordKey(rkey), record, pds.WriteOptions{Validate: validate})
+	return RecordRef(w), err
 }
 
 // DeleteRecord removes collection/rkey with com.atproto.repo.deleteRecord.
 func (a *Account) DeleteRecord(ctx context.Context, collection, rkey string) error {
-	in := map[string]any{"repo": a.DID.String(), "collection": collection, "rkey": rkey}
-	return a.net.xrpc(ctx, a.accessToken, "com.atproto.repo.deleteRecord", nil, in, nil)
+	return pds.DeleteRecord(ctx, a.api, a.DID, syntax.NSID(collection), syntax.RecordKey(rkey), pds.WriteOptions{})
 }
+
+// Session returns the account's password session on the PDS, for calls of
+// package pds (applyWrites, …).
+func (a *Account) Session() *atclient.APIClient { return a.api }
 
 // Record is a record as com.atproto.repo.getRecord returns it.
 type Record struct {
@@ -93,20 +84,37 @@ type Record struct {
 
 // GetRecord reads collection/rkey of the account's repo (no auth needed).
 func (a *Account) GetRecord(ctx context.Context, collection, rkey string) (Record, error) {
-	q := url.Values{"repo": {a.DID.String()}, "collection": {collection}, "rkey": {rkey}}
-	var rec Record
-	err := a.net.xrpc(ctx, "", "com.atproto.repo.getRecord", q, nil, &rec)
-	return rec, err
+	rec, err := a.net.pds.GetRecord(ctx, a.net.PDSURL, a.DID, syntax.NSID(collection), syntax.RecordKey(rkey))
+	if err != nil {
+		return Record{}, err
+	}
+	return decodeRecord(rec)
 }
 
 // ListRecords returns up to 100 records of collection in the account's repo.
 func (a *Account) ListRecords(ctx context.Context, collection string) ([]Record, error) {
-	q := url.Values{"repo": {a.DID.String()}, "collection": {collection}, "limit": {"100"}}
-	var out struct {
-		Records []Record `json:"records"`
+	page, err := a.net.pds.ListRecords(ctx, a.net.PDSURL, a.DID, syntax.NSID(collection), "", 100)
+	if err != nil {
+		return nil, err
 	}
-	err := a.net.xrpc(ctx, "", "com.atproto.repo.listRecords", q, nil, &out)
-	return out.Records, err
+	out := make([]Record, 0, len(page.Records))
+	for _, r := range page.Records {
+		rec, err := decodeRecord(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// decodeRecord decodes the value of a record read with package pds.
+func decodeRecord(r pds.Record) (Record, error) {
+	rec := Record{URI: r.URI, CID: r.CID}
+	if err := json.Unmarshal(r.Value, &rec.Value); err != nil {
+		return Record{}, fmt.Errorf("record %s: %w", r.URI, err)
+	}
+	return rec, nil
 }
 
 // SetDisplayName writes the account's app.bsky.actor.profile/self record.

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/identity"
+
+	"github.com/statusphere/statusphere/internal/pds"
 )
 
 // Network is a running PLC directory + PDS on loopback, with accounts.
@@ -40,6 +42,7 @@ type Network struct {
 	// StartupTime is how long the PDS and PLC took to become ready.
 	StartupTime time.Duration
 
+	pds      *pds.Client
 	accounts map[string]*Account
 	order    []string
 	cmd      *exec.Cmd
@@ -67,10 +70,14 @@ type info struct {
 }
 
 // Start starts the network and creates the accounts, and stops everything
-// when the test ends. It fails the test with one line naming `make test`
-// when the network is not installed.
+// when the test ends. It skips the test under -short (the one place tests
+// that need the network are skipped), and fails it with one line naming
+// `make test` when the network is not installed.
 func Start(t testing.TB, opts ...Option) *Network {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the local PDS network; run without -short")
+	}
 	o := options{accounts: []string{"alice", "bob", "carol"}}
 	for _, opt := range opts {
 		opt(&o)
@@ -116,21 +123,7 @@ func Start(t testing.TB, opts ...Option) *Network {
 	if err != nil {
 		t.Fatalf("testnet: PDS network did not start: %v\nserver logs:\n%s", err, n.logs.tail(16<<10))
 	}
-	n.PDSURL, n.PLCURL, n.PDSHost = inf.PDSURL, inf.PLCURL, inf.PDSHostname
-	pds, err := url.Parse(n.PDSURL)
-	if err != nil {
-		t.Fatalf("testnet: PDS URL %q: %v", n.PDSURL, err)
-	}
-	n.HTTPClient = &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &loopbackTransport{pds: pds, next: http.DefaultTransport.(*http.Transport).Clone()},
-	}
-	proxy, err := startTLSProxy(pds, n.PDSHost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.proxy, n.ProxyAddr = proxy, proxy.addr
-	t.Cleanup(proxy.close)
+	n.wire(t, inf)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -149,6 +142,27 @@ func Start(t testing.TB, opts ...Option) *Network {
 	t.Logf("testnet: PDS %s (https://%s), PLC %s, %d accounts, ready in %s (servers up in %d ms)",
 		n.PDSURL, n.PDSHost, n.PLCURL, len(n.order), n.StartupTime.Round(time.Millisecond), inf.StartMillis)
 	return n
+}
+
+// wire sets up what reaches the running servers: the HTTP client that
+// routes https://*.test to the PDS, the XRPC client, the TLS proxy.
+func (n *Network) wire(t testing.TB, inf info) {
+	n.PDSURL, n.PLCURL, n.PDSHost = inf.PDSURL, inf.PLCURL, inf.PDSHostname
+	pdsURL, err := url.Parse(n.PDSURL)
+	if err != nil {
+		t.Fatalf("testnet: PDS URL %q: %v", n.PDSURL, err)
+	}
+	n.HTTPClient = &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &loopbackTransport{pds: pdsURL, next: http.DefaultTransport.(*http.Transport).Clone()},
+	}
+	n.pds = pds.New(n.HTTPClient, "statusphere-testnet")
+	proxy, err := startTLSProxy(pdsURL, n.PDSHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.proxy, n.ProxyAddr = proxy, proxy.addr
+	t.Cleanup(proxy.close)
 }
 
 // Account returns the account created under name ("alice"); it panics on an
@@ -182,7 +196,11 @@ func (n *Network) Directory() identity.Directory {
 
 // FirehoseURL is the PDS's com.atproto.sync.subscribeRepos websocket.
 func (n *Network) FirehoseURL() string {
-	return "ws" + strings.TrimPrefix(n.PDSURL, "http") + "/xrpc/com.atproto.sync.subscribeRepos"
+	u, err := pds.SubscribeReposURL(n.PDSURL)
+	if err != nil {
+		panic(fmt.Sprintf("testnet: PDS URL %q: %v", n.PDSURL, err)) // Start checked it
+	}
+	return u.String()
 }
 
 // PublicURL is https://pds.test, the PDS as the rest of the network names it.
@@ -199,19 +217,34 @@ func (n *Network) ChromiumFlags() map[string]any {
 
 // waitHealthy polls the PDS and PLC until both answer.
 func (n *Network) waitHealthy(ctx context.Context) error {
-	for _, u := range []string{n.PDSURL + "/xrpc/_health", n.PLCURL + "/_health"} {
+	plcHealthy := func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.PLCURL+"/_health", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
+	}
+	pdsHealthy := func(ctx context.Context) error { return n.pds.Health(ctx, n.PDSURL) }
+	for _, check := range []struct {
+		what    string
+		healthy func(context.Context) error
+	}{{"PDS " + n.PDSURL, pdsHealthy}, {"PLC " + n.PLCURL, plcHealthy}} {
 		for {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			resp, err := http.DefaultClient.Do(req)
+			err := check.healthy(ctx)
 			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
+				break
 			}
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("%s not healthy: %w (last error: %v)", u, ctx.Err(), err)
+				return fmt.Errorf("%s not healthy: %w (last error: %v)", check.what, ctx.Err(), err)
 			case <-time.After(50 * time.Millisecond):
 			}
 		}

@@ -15,15 +15,13 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/statusphere/statusphere/internal/identity"
+	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/testnet"
 )
 
 const statusNSID = "xyz.statusphere.status"
 
 func TestNetworkRoundTrip(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the real PDS network; run without -short")
-	}
 	net := testnet.Start(t, testnet.WithAccounts("alice", "bob"))
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -46,6 +44,8 @@ func TestNetworkRoundTrip(t *testing.T) {
 	if got.Value["status"] != "🦋" || got.CID != ref.CID {
 		t.Fatalf("getRecord = %+v, want status 🦋 and cid %s", got, ref.CID)
 	}
+
+	t.Run("writes", func(t *testing.T) { testWrites(t, bob) })
 
 	// Resolve bob.test through the resolver the app uses.
 	dir := identity.NewDirectory(identity.Config{PLCURL: net.PLCURL, HTTPClient: net.HTTPClient, LocalHandleSuffixes: []string{testnet.Domain}})
@@ -96,4 +96,60 @@ func TestNetworkRoundTrip(t *testing.T) {
 		t.Errorf("firehose %s is not on loopback", net.FirehoseURL())
 	}
 	t.Logf("network start-up %s", net.StartupTime)
+}
+
+// testWrites puts, lists, deletes and applies writes on the real PDS
+// through the account's password session (package pds).
+func testWrites(t *testing.T, acct *testnet.Account) {
+	ctx := t.Context()
+	rkey := syntax.NewTIDNow(0).String()
+	rec := map[string]any{"$type": statusNSID, "status": "🐢", "createdAt": syntax.DatetimeNow().String(), "mood": map[string]any{"weather": "rain"}}
+	if _, err := acct.PutRecord(ctx, statusNSID, rkey, rec, nil); err != nil {
+		t.Fatalf("putRecord: %v", err)
+	}
+	recs, err := acct.ListRecords(ctx, statusNSID)
+	if err != nil {
+		t.Fatalf("listRecords: %v", err)
+	}
+	found := false
+	for _, r := range recs {
+		if r.URI.RecordKey().String() == rkey {
+			found = r.Value["mood"].(map[string]any)["weather"] == "rain"
+		}
+	}
+	if !found {
+		t.Fatalf("listRecords has no %s with its unknown field: %v", rkey, recs)
+	}
+
+	// A status and its sidecar note in one commit, then both changed.
+	note := "com.example.statusphere.note"
+	writes := []pds.Write{
+		{Action: pds.ActionUpdate, Collection: statusNSID, RKey: syntax.RecordKey(rkey), Record: rec},
+		{Action: pds.ActionCreate, Collection: syntax.NSID(note), RKey: syntax.RecordKey(rkey), Record: map[string]any{"$type": note, "text": "wet"}},
+	}
+	res, err := pds.ApplyWrites(ctx, acct.Session(), acct.DID, writes, pds.WriteOptions{})
+	if err != nil {
+		t.Fatalf("applyWrites: %v", err)
+	}
+	if len(res) != 2 || res[1].URI.Collection().String() != note || res[1].CID == "" {
+		t.Fatalf("applyWrites results = %+v", res)
+	}
+	writes = []pds.Write{
+		{Action: pds.ActionDelete, Collection: statusNSID, RKey: syntax.RecordKey(rkey)},
+		{Action: pds.ActionDelete, Collection: syntax.NSID(note), RKey: syntax.RecordKey(rkey)},
+	}
+	if _, err := pds.ApplyWrites(ctx, acct.Session(), acct.DID, writes, pds.WriteOptions{}); err != nil {
+		t.Fatalf("applyWrites of deletes: %v", err)
+	}
+	if _, err := acct.GetRecord(ctx, note, rkey); !errors.Is(err, pds.ErrNotFound) {
+		t.Fatalf("the deleted note: %v, want pds.ErrNotFound", err)
+	}
+	// A swap that does not match is refused with the PDS's error.
+	_, err = pds.PutRecord(ctx, acct.Session(), acct.DID, statusNSID, syntax.RecordKey(rkey), rec, pds.WriteOptions{SwapRecord: "bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq"})
+	if name, _ := pds.ErrorName(err); name != "InvalidSwap" {
+		t.Fatalf("putRecord with a stale swap: %v, want InvalidSwap", err)
+	}
+	if err := acct.DeleteRecord(ctx, statusNSID, rkey); err != nil {
+		t.Fatalf("deleteRecord of a record that is gone: %v", err)
+	}
 }
