@@ -33,8 +33,10 @@ func Backup(ctx context.Context, url, dest string) error {
 	if t.memory {
 		return errors.New("an in-memory database cannot be backed up")
 	}
-	if _, err := os.Stat(strings.TrimPrefix(t.name, "file:")); err != nil {
-		return fmt.Errorf("database %s: %w", t.name, err)
+	if _, err := os.Stat(strings.TrimPrefix(t.name, "file:")); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("database %s: %w", t.name, fs.ErrNotExist)
+	} else if err != nil {
+		return fmt.Errorf("database: %w", err) // names the path
 	}
 	if _, err := os.Lstat(dest); err == nil {
 		return fmt.Errorf("backup destination %s: %w", dest, fs.ErrExist)
