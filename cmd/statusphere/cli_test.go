@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/bluesky-social/indigo/atproto/atcrypto"
 
 	"github.com/statusphere/statusphere/internal/app"
+	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/lexicon"
 )
 
@@ -208,5 +211,48 @@ func TestAppFlags(t *testing.T) {
 	if cfg.Ingest || cfg.SessionMaxAge != 2*time.Hour || cfg.LogLevel != slog.LevelDebug || cfg.BackfillWorkers != 7 ||
 		cfg.BackfillURL != "https://relay.example.com" {
 		t.Errorf("config = %+v", cfg)
+	}
+}
+
+// TestEveryConfigFlagIsOffered checks that each flag config.Parse defines
+// is a typed flag of some command, so that a setting added to config is
+// not left reachable only through the environment.
+func TestEveryConfigFlagIsOffered(t *testing.T) {
+	// config.Parse prints its flags to os.Stderr on -h.
+	f, err := os.CreateTemp(t.TempDir(), "usage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = f
+	_, err = config.Parse("serve", []string{"-h"}, func(string) string { return "" })
+	os.Stderr = stderr
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("config.Parse -h: %v", err)
+	}
+	usage, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`).FindAllStringSubmatch(string(usage), -1)
+	if len(names) < 10 {
+		t.Fatalf("found %d flags in config's usage:\n%s", len(names), usage)
+	}
+	offered := map[string]bool{}
+	for _, list := range [][]string{serveSettings, ingestSettings} {
+		for _, n := range list {
+			offered[n] = true
+		}
+	}
+	table := settings()
+	for _, m := range names {
+		if _, ok := table[m[1]]; !ok || !offered[m[1]] {
+			t.Errorf("config flag -%s is no command's flag: add it to settings() and the commands that use it", m[1])
+		}
+	}
+	for n := range table {
+		if !strings.Contains(string(usage), "  -"+n+" ") {
+			t.Errorf("setting %q is not a flag of config.Parse", n)
+		}
 	}
 }

@@ -7,14 +7,23 @@ import (
 	"github.com/statusphere/statusphere/internal/app"
 )
 
+// serveSettings are the flags of serve: every setting.
+var serveSettings = []string{"addr", "database-url", "public-url", "oauth-private-key", "plc-url",
+	"ingest", "source", "relay-url", "jetstream-url", "ingest-lease-ttl",
+	"backfill-url", "backfill-on-start", "backfill-workers",
+	"session-max-age", "log-format", "log-level"}
+
+// ingestSettings are the flags of ingest: no web app, no OAuth client.
+var ingestSettings = []string{"addr", "database-url", "plc-url",
+	"source", "relay-url", "jetstream-url", "ingest-lease-ttl",
+	"backfill-url", "backfill-on-start", "backfill-workers",
+	"log-format", "log-level"}
+
 // runServe runs `statusphere serve`: the web app and, unless -ingest=false,
 // the ingester.
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fset := newFlagSet("serve", stderr, "serve [flags]")
-	parse := appFlags(fset, "addr", "database-url", "public-url", "oauth-private-key", "plc-url",
-		"ingest", "source", "relay-url", "jetstream-url", "ingest-lease-ttl",
-		"backfill-url", "backfill-on-start", "backfill-workers",
-		"session-max-age", "log-format", "log-level")
+	parse := appFlags(fset, serveSettings...)
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -36,10 +45,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 // deployments on Postgres), with /metrics and /healthz on -addr.
 func runIngest(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fset := newFlagSet("ingest", stderr, "ingest [flags]")
-	parse := appFlags(fset, "addr", "database-url", "plc-url",
-		"source", "relay-url", "jetstream-url", "ingest-lease-ttl",
-		"backfill-url", "backfill-on-start", "backfill-workers",
-		"log-format", "log-level")
+	parse := appFlags(fset, ingestSettings...)
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
