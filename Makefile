@@ -2,7 +2,7 @@
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build test deps lint generate check-generated bench
+.PHONY: run build test deps lint generate check-generated bench image
 
 run:
 	$(GO) run ./cmd/statusphere serve
@@ -32,3 +32,10 @@ test: deps lint check-generated
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# image builds the container image of deploy/Containerfile (a static binary
+# on scratch, with the host's CA certificates and tzdata) with podman or
+# buildah; no base image is pulled.
+IMAGE ?= statusphere:latest
+image:
+	deploy/build-image.sh $(IMAGE)

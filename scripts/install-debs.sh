@@ -9,6 +9,9 @@ dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need+=(fonts-noto-color-emoji)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v npm >/dev/null || need+=(nodejs npm)
 command -v c++ >/dev/null || need+=(g++ make python3)
+command -v systemd-analyze >/dev/null || need+=(systemd) # TestSystemdUnits verifies deploy/systemd
+command -v podman >/dev/null || need+=(podman)            # TestContainerImage builds and runs deploy/Containerfile
+command -v runc >/dev/null || need+=(runc)                # crun refuses hybrid cgroups (these VMs); runc runs there
 [[ ${#need[@]} -eq 0 ]] && exit 0
 
 echo "install-debs: installing ${need[*]}" >&2

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/statusphere/statusphere/internal/app"
-	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/ingest"
 )
 
@@ -19,8 +18,16 @@ import (
 // the usual -database-url, -plc-url, -backfill-url… settings, and fails
 // when some repository could not be fetched. On a terminal, a progress bar
 // is redrawn below the log.
-func runBackfill(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg, err := config.Parse("backfill", args, os.Getenv)
+func runBackfill(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fset := newFlagSet("backfill", stderr, "backfill [flags]")
+	parse := appFlags(fset, "database-url", "plc-url", "relay-url", "backfill-url", "backfill-workers", "log-format", "log-level")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fset); err != nil {
+		return err
+	}
+	cfg, err := parse()
 	if err != nil {
 		return err
 	}
@@ -39,7 +46,7 @@ func runBackfill(ctx context.Context, args []string, stderr io.Writer) error {
 		bar.stop()
 	}
 	if err != nil {
-		return fmt.Errorf("backfill: %w", err)
+		return err // the backfill and app errors name what failed; no second "backfill:"
 	}
 	if p.Failed > 0 {
 		return fmt.Errorf("backfill: %d of %d repositories could not be fetched (see the log); run it again to retry them", p.Failed, p.Total)

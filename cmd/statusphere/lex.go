@@ -67,17 +67,6 @@ func runLexWith(ctx context.Context, env lexEnv, args []string, stdout, stderr i
 	}
 }
 
-// newFlagSet returns a flag set that reports to stderr and returns errors.
-func newFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
-	fset := flag.NewFlagSet(name, flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() {
-		fmt.Fprintf(stderr, "usage: statusphere %s\n\nflags:\n", usage)
-		fset.PrintDefaults()
-	}
-	return fset
-}
-
 // lexiconsFlag adds -lexicons: a directory of schemas, or the app's
 // embedded lexicons/ when empty.
 func lexiconsFlag(fset *flag.FlagSet) *string {

@@ -32,13 +32,10 @@ func runLexGen(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, d := range cat.Docs() {
 		schemas = append(schemas, d.File)
 	}
-	files, err := lexgen.Generate(schemas, lexgen.Config{ImportPath: *importPath})
+	n, err := lexgen.GenerateDir(*out, schemas, lexgen.Config{ImportPath: *importPath})
 	if err != nil {
 		return fmt.Errorf("lex gen: %w", err)
 	}
-	if err := lexgen.WriteDir(*out, files); err != nil {
-		return fmt.Errorf("lex gen: %w", err)
-	}
-	_, err = fmt.Fprintf(stdout, "lex gen: %d schemas, %d files in %s\n", len(schemas), len(files), *out)
+	_, err = fmt.Fprintf(stdout, "lex gen: %d schemas, %d files in %s\n", len(schemas), n, *out)
 	return err
 }

@@ -18,11 +18,14 @@ func runLexPublish(ctx context.Context, env lexEnv, args []string, stdout, stder
 	fset := newFlagSet("lex publish", stderr, "lex publish -handle handle [-password pw] [-pds url] [-lexicons dir]")
 	dir := lexiconsFlag(fset)
 	handle := fset.String("handle", "", "handle or DID of the account that publishes the schemas")
-	password := fset.String("password", os.Getenv("STATUSPHERE_LEX_PASSWORD"), "its password, preferably an app password (env STATUSPHERE_LEX_PASSWORD)")
+	password := fset.String("password", "", "its password, preferably an app password (env STATUSPHERE_LEX_PASSWORD)")
 	pds := fset.String("pds", "", "the account's PDS URL (default: from its DID document)")
 	nf := addNetFlags(fset)
 	if err := fset.Parse(args); err != nil {
 		return err
+	}
+	if *password == "" {
+		*password = os.Getenv("STATUSPHERE_LEX_PASSWORD") // not the flag's default: -h would show it
 	}
 	if *handle == "" || *password == "" || fset.NArg() > 0 {
 		fset.Usage()

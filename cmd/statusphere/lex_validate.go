@@ -6,8 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"strings"
+
+	"github.com/bluesky-social/indigo/atproto/identity"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
@@ -17,7 +21,8 @@ import (
 // runLexValidate runs `statusphere lex validate`: each argument is a record
 // file (JSON; "-" reads stdin; a getRecord response is unwrapped) or an
 // at:// URI fetched from its PDS. With -resolve, schemas the lexicons do not
-// hold are fetched by lexicon resolution.
+// hold are fetched by lexicon resolution. It exits with 1 when a record is
+// invalid, and with exitNetwork when none is but some could not be checked.
 func runLexValidate(ctx context.Context, env lexEnv, args []string, stdout, stderr io.Writer) error {
 	fset := newFlagSet("lex validate", stderr, "lex validate [-lexicons dir] [-nsid nsid] [-resolve] <record.json | - | at://…>...")
 	dir := lexiconsFlag(fset)
@@ -35,25 +40,63 @@ func runLexValidate(ctx context.Context, env lexEnv, args []string, stdout, stde
 	if err != nil {
 		return fmt.Errorf("lex validate: %w", err)
 	}
-	invalid := 0
+	invalid, unchecked := 0, 0
 	for _, target := range fset.Args() {
 		nsid, err := validateOne(ctx, env, nf, cat, target, *nsidFlag, *resolve)
-		if err != nil {
+		var verr *lexicon.ValidationError
+		switch {
+		case err == nil:
+			fmt.Fprintf(stdout, "valid   %s (%s)\n", target, nsid)
+		case isNetworkFailure(err):
+			unchecked++
+			fmt.Fprintf(stdout, "unknown %s: network failure: %v\n", target, err)
+		case errors.As(err, &verr) && err == error(verr):
 			invalid++
-			var verr *lexicon.ValidationError
-			if errors.As(err, &verr) {
-				fmt.Fprintf(stdout, "invalid %s: %s: %s\n", target, verr.NSID, verr.Message())
-			} else {
-				fmt.Fprintf(stdout, "invalid %s: %v\n", target, err)
-			}
-			continue
+			fmt.Fprintf(stdout, "invalid %s: %s: %s\n", target, verr.NSID, verr.Message())
+		default:
+			invalid++
+			fmt.Fprintf(stdout, "invalid %s: %v\n", target, err)
 		}
-		fmt.Fprintf(stdout, "valid   %s (%s)\n", target, nsid)
 	}
-	if invalid > 0 {
-		return fmt.Errorf("lex validate: %d of %d records are not valid", invalid, fset.NArg())
+	return validateResult(invalid, unchecked, fset.NArg())
+}
+
+// exitNetwork is the exit status of `lex validate` when no record was
+// invalid but some could not be checked because the network failed
+// (invalid records exit with 1).
+const exitNetwork = 3
+
+// validateResult is the error `lex validate` ends with.
+func validateResult(invalid, unchecked, total int) error {
+	switch {
+	case invalid > 0 && unchecked > 0:
+		return fmt.Errorf("lex validate: %d of %d records are not valid, %d could not be checked (network failure)", invalid, total, unchecked)
+	case invalid > 0:
+		return fmt.Errorf("lex validate: %d of %d records are not valid", invalid, total)
+	case unchecked > 0:
+		return &exitError{code: exitNetwork, err: fmt.Errorf("lex validate: %d of %d records could not be checked (network failure)", unchecked, total)}
 	}
 	return nil
+}
+
+// isNetworkFailure reports whether err means a host could not be reached
+// or did not answer: DNS, connection, TLS, timeout, a failed DID
+// resolution, or a server error (HTTP 5xx).
+func isNetworkFailure(err error) bool {
+	var (
+		urlErr  *url.Error
+		opErr   *net.OpError
+		dnsErr  *net.DNSError
+		xrpcErr *lexicon.XRPCError
+	)
+	switch {
+	case errors.As(err, &urlErr), errors.As(err, &opErr), errors.As(err, &dnsErr),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, identity.ErrDIDResolutionFailed):
+		return true
+	case errors.As(err, &xrpcErr):
+		return xrpcErr.Status >= 500
+	}
+	return false
 }
 
 // validateOne reads or fetches one record and validates it.

@@ -2,34 +2,62 @@ package main
 
 import (
 	"context"
-	"os"
+	"io"
 
 	"github.com/statusphere/statusphere/internal/app"
-	"github.com/statusphere/statusphere/internal/config"
 )
 
-// runServe runs the web app (and, unless -ingest=false, the ingester).
-func runServe(ctx context.Context, args []string) error {
-	cfg, err := config.Parse("serve", args, os.Getenv)
+// serveSettings are the flags of serve: every setting.
+var serveSettings = []string{"addr", "database-url", "public-url", "oauth-private-key", "plc-url",
+	"ingest", "source", "relay-url", "jetstream-url", "ingest-lease-ttl",
+	"backfill-url", "backfill-on-start", "backfill-workers",
+	"session-max-age", "log-format", "log-level"}
+
+// ingestSettings are the flags of ingest: no web app, no OAuth client.
+var ingestSettings = []string{"addr", "database-url", "plc-url",
+	"source", "relay-url", "jetstream-url", "ingest-lease-ttl",
+	"backfill-url", "backfill-on-start", "backfill-workers",
+	"log-format", "log-level"}
+
+// runServe runs `statusphere serve`: the web app and, unless -ingest=false,
+// the ingester.
+func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fset := newFlagSet("serve", stderr, "serve [flags]")
+	parse := appFlags(fset, serveSettings...)
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fset); err != nil {
+		return err
+	}
+	cfg, err := parse()
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, cfg.Logger())
+	a, err := app.New(ctx, cfg, cfg.LoggerTo(stderr))
 	if err != nil {
 		return err
 	}
 	return a.Run(ctx)
 }
 
-// runIngest runs the ingester alone (split deployments on Postgres), with
-// /metrics and /healthz on -addr.
-func runIngest(ctx context.Context, args []string) error {
-	cfg, err := config.Parse("ingest", args, os.Getenv)
+// runIngest runs `statusphere ingest`: the ingester alone (split
+// deployments on Postgres), with /metrics and /healthz on -addr.
+func runIngest(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fset := newFlagSet("ingest", stderr, "ingest [flags]")
+	parse := appFlags(fset, ingestSettings...)
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fset); err != nil {
+		return err
+	}
+	cfg, err := parse()
 	if err != nil {
 		return err
 	}
 	cfg.Ingest = true
-	a, err := app.New(ctx, cfg, cfg.Logger(), app.WithoutWeb())
+	a, err := app.New(ctx, cfg, cfg.LoggerTo(stderr), app.WithoutWeb())
 	if err != nil {
 		return err
 	}

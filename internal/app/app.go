@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, ln net.Listener) (*App, error) {
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("open database %s: %w", databaseName(cfg.DatabaseURL), err)
 	}
 	cat, err := lexicon.Load(statusphere.Lexicons)
 	if err != nil {
@@ -168,6 +168,8 @@ func (a *App) URL() string {
 // Run runs the web server and the ingester (as built) until ctx ends, then
 // shuts down gracefully (the ingester flushes its cursor) and closes the store.
 func (a *App) Run(ctx context.Context) error {
+	bi := ReadBuildInfo()
+	a.log.Info("statusphere starting", "version", bi.Version, "commit", bi.Commit, "go", bi.GoVersion)
 	defer a.Store.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -27,7 +27,17 @@ func newRegistry(st *store.Store) *prometheus.Registry {
 	pool("idle_connections", "Idle database connections.", func() float64 { return float64(st.Stats().Idle) })
 	pool("wait_count", "Waits for a database connection, in total.", func() float64 { return float64(st.Stats().WaitCount) })
 	pool("wait_seconds", "Time spent waiting for a database connection, in total.", func() float64 { return st.Stats().WaitDuration.Seconds() })
+	reg.MustRegister(buildInfoGauge(ReadBuildInfo()))
 	return reg
+}
+
+// buildInfoGauge is statusphere_build_info{version,commit,go}, always 1.
+func buildInfoGauge(bi BuildInfo) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "statusphere_build_info",
+		Help:        "Build information of the running binary; always 1.",
+		ConstLabels: prometheus.Labels{"version": bi.Version, "commit": bi.Commit, "go": bi.GoVersion},
+	}, func() float64 { return 1 })
 }
 
 // metricsHandler serves the registry at /metrics.

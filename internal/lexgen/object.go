@@ -64,6 +64,21 @@ func reservedField(name string) bool {
 // object writes a struct type for an object (or a record's object) with
 // JSON methods that keep undeclared fields.
 func (e *emitter) object(name, ref, desc string, s lexicon.SchemaObject, record bool) error {
+	fields, err := e.objectFields(name, s)
+	if err != nil {
+		return err
+	}
+	e.use("encoding/json", "")
+	ref = canonicalType(ref)
+	e.objectStruct(name, ref, desc, fields, record)
+	e.objectMarshal(name, ref, fields, record)
+	e.objectUnmarshal(name, ref, fields, record)
+	return nil
+}
+
+// objectFields returns the declared properties of s as struct fields, in
+// key order, with Go names that collide with nothing.
+func (e *emitter) objectFields(name string, s lexicon.SchemaObject) ([]field, error) {
 	keys := make([]string, 0, len(s.Properties))
 	for k := range s.Properties {
 		keys = append(keys, k)
@@ -80,7 +95,7 @@ func (e *emitter) object(name, ref, desc string, s lexicon.SchemaObject, record 
 		used[fname] = true
 		t, err := e.typeOf(def, name, k)
 		if err != nil {
-			return fmt.Errorf("property %q: %w", k, err)
+			return nil, fmt.Errorf("property %q: %w", k, err)
 		}
 		fields = append(fields, field{
 			key: k, name: fname, t: t, def: def,
@@ -89,45 +104,59 @@ func (e *emitter) object(name, ref, desc string, s lexicon.SchemaObject, record 
 			dflt:     defaultLiteral(def),
 		})
 	}
-	e.use("encoding/json", "")
+	return fields, nil
+}
+
+// objectStruct writes the struct type, one documented field per property
+// plus Extra, and a record's LexiconType method.
+func (e *emitter) objectStruct(name, ref, desc string, fields []field, record bool) {
 	b := &e.f.body
 	b.WriteString("\n")
-	what := "the object " + canonicalType(ref)
+	what := "the object " + ref
 	if record {
-		what = "the record " + canonicalType(ref)
+		what = "the record " + ref
 	}
-	ref = canonicalType(ref)
 	e.docComment("", name, what, desc)
 	fmt.Fprintf(b, "type %s struct {\n", name)
 	for _, f := range fields {
-		notes := []string{fmt.Sprintf("%q", f.key)}
-		if f.required {
-			notes = append(notes, "required")
-		} else {
-			notes = append(notes, "optional")
-		}
-		if f.nullable {
-			notes = append(notes, "nullable")
-		}
-		if str, ok := f.def.(lexicon.SchemaString); ok && str.Format != nil {
-			notes = append(notes, "format "+*str.Format)
-		}
-		line := f.name + " is " + strings.Join(notes, ", ")
-		if d := sentence(schemaDescription(f.def)); d != "" {
-			line += ": " + d
-		}
-		b.WriteString(goComment("\t// ", line+"."))
+		b.WriteString(goComment("\t// ", f.doc()))
 		fmt.Fprintf(b, "\t%s %s\n", f.name, f.fieldType())
 	}
 	b.WriteString("\t// Extra holds the fields the schema does not declare, verbatim.\n")
 	b.WriteString("\tExtra map[string]json.RawMessage\n}\n")
 
 	if record {
-		fmt.Fprintf(b, "\n// LexiconType returns the record's $type, %s.\n", canonicalType(ref))
+		fmt.Fprintf(b, "\n// LexiconType returns the record's $type, %s.\n", ref)
 		fmt.Fprintf(b, "func (%s) LexiconType() string { return %sNSID }\n", name, baseName(e.base))
 	}
+}
 
-	// MarshalJSON.
+// doc is the comment of the struct field: its key, whether it is required
+// or nullable, its format and the schema's description.
+func (f field) doc() string {
+	notes := []string{fmt.Sprintf("%q", f.key)}
+	if f.required {
+		notes = append(notes, "required")
+	} else {
+		notes = append(notes, "optional")
+	}
+	if f.nullable {
+		notes = append(notes, "nullable")
+	}
+	if str, ok := f.def.(lexicon.SchemaString); ok && str.Format != nil {
+		notes = append(notes, "format "+*str.Format)
+	}
+	line := f.name + " is " + strings.Join(notes, ", ")
+	if d := sentence(schemaDescription(f.def)); d != "" {
+		line += ": " + d
+	}
+	return line + "."
+}
+
+// objectMarshal writes the MarshalJSON method: $type, the declared fields,
+// then Extra.
+func (e *emitter) objectMarshal(name, ref string, fields []field, record bool) {
+	b := &e.f.body
 	declared := []string{strconv.Quote("$type")}
 	for _, f := range fields {
 		declared = append(declared, strconv.Quote(f.key))
@@ -156,8 +185,12 @@ func (e *emitter) object(name, ref, desc string, s lexicon.SchemaObject, record 
 		b.WriteString(", " + strings.Join(declared, ", "))
 	}
 	b.WriteString(")\n}\n")
+}
 
-	// UnmarshalJSON.
+// objectUnmarshal writes the UnmarshalJSON method, which keeps undeclared
+// fields in Extra.
+func (e *emitter) objectUnmarshal(name, ref string, fields []field, record bool) {
+	b := &e.f.body
 	fmt.Fprintf(b, "\n// UnmarshalJSON decodes v, keeping undeclared fields in Extra.\n")
 	fmt.Fprintf(b, "func (v *%s) UnmarshalJSON(data []byte) error {\n", name)
 	fmt.Fprintf(b, "\td, err := newObjectDecoder(data, %q)\n\tif err != nil {\n\t\treturn err\n\t}\n", ref)
@@ -166,23 +199,28 @@ func (e *emitter) object(name, ref, desc string, s lexicon.SchemaObject, record 
 	}
 	fmt.Fprintf(b, "\tvar out %s\n", name)
 	for _, f := range fields {
-		k := strconv.Quote(f.key)
-		switch {
-		case f.required:
-			fmt.Fprintf(b, "\tif ok, err := d.take(%s, &out.%s, %t); err != nil {\n\t\treturn err\n\t} else if !ok {\n", k, f.name, f.nullable)
-			if f.dflt != "" && !f.nullable {
-				fmt.Fprintf(b, "\t\tout.%s = %s\n\t}\n", f.name, f.dflt)
-			} else {
-				fmt.Fprintf(b, "\t\treturn d.missing(%s)\n\t}\n", k)
-			}
-		case f.nullable:
-			fmt.Fprintf(b, "\t{\n\t\tvar f Nullable[%s]\n\t\tif ok, err := d.take(%s, &f, true); err != nil {\n\t\t\treturn err\n\t\t} else if ok {\n\t\t\tout.%s = &f\n\t\t}\n\t}\n", f.t.expr, k, f.name)
-		case f.t.nilable:
-			fmt.Fprintf(b, "\tif _, err := d.take(%s, &out.%s, false); err != nil {\n\t\treturn err\n\t}\n", k, f.name)
-		default:
-			fmt.Fprintf(b, "\t{\n\t\tvar f %s\n\t\tif ok, err := d.take(%s, &f, false); err != nil {\n\t\t\treturn err\n\t\t} else if ok {\n\t\t\tout.%s = &f\n\t\t}\n\t}\n", f.t.expr, k, f.name)
-		}
+		e.takeField(f)
 	}
 	b.WriteString("\tout.Extra = d.extra()\n\t*v = out\n\treturn nil\n}\n")
-	return nil
+}
+
+// takeField writes the statements of UnmarshalJSON that decode one field.
+func (e *emitter) takeField(f field) {
+	b := &e.f.body
+	k := strconv.Quote(f.key)
+	switch {
+	case f.required:
+		fmt.Fprintf(b, "\tif ok, err := d.take(%s, &out.%s, %t); err != nil {\n\t\treturn err\n\t} else if !ok {\n", k, f.name, f.nullable)
+		if f.dflt != "" && !f.nullable {
+			fmt.Fprintf(b, "\t\tout.%s = %s\n\t}\n", f.name, f.dflt)
+		} else {
+			fmt.Fprintf(b, "\t\treturn d.missing(%s)\n\t}\n", k)
+		}
+	case f.nullable:
+		fmt.Fprintf(b, "\t{\n\t\tvar f Nullable[%s]\n\t\tif ok, err := d.take(%s, &f, true); err != nil {\n\t\t\treturn err\n\t\t} else if ok {\n\t\t\tout.%s = &f\n\t\t}\n\t}\n", f.t.expr, k, f.name)
+	case f.t.nilable:
+		fmt.Fprintf(b, "\tif _, err := d.take(%s, &out.%s, false); err != nil {\n\t\treturn err\n\t}\n", k, f.name)
+	default:
+		fmt.Fprintf(b, "\t{\n\t\tvar f %s\n\t\tif ok, err := d.take(%s, &f, false); err != nil {\n\t\t\treturn err\n\t\t} else if ok {\n\t\t\tout.%s = &f\n\t\t}\n\t}\n", f.t.expr, k, f.name)
+	}
 }

@@ -8,7 +8,24 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/bluesky-social/indigo/atproto/lexicon"
 )
+
+// GenerateDir generates the Go code for schemas ([Generate]) and writes it
+// under dir ([WriteDir]); it returns the number of files generated. Both
+// `statusphere lex gen` and the lexgen command (which go generate runs)
+// call it.
+func GenerateDir(dir string, schemas []*lexicon.SchemaFile, cfg Config) (int, error) {
+	files, err := Generate(schemas, cfg)
+	if err != nil {
+		return 0, err
+	}
+	if err := WriteDir(dir, files); err != nil {
+		return 0, err
+	}
+	return len(files), nil
+}
 
 // WriteDir writes generated files (as returned by [Generate]) under dir,
 // leaving files whose content is unchanged alone, and removes the .go files
