@@ -16,6 +16,7 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/pds"
 )
 
 // runLexValidate runs `statusphere lex validate`: each argument is a record
@@ -84,19 +85,17 @@ func validateResult(invalid, unchecked, total int) error {
 // resolution, or a server error (HTTP 5xx).
 func isNetworkFailure(err error) bool {
 	var (
-		urlErr  *url.Error
-		opErr   *net.OpError
-		dnsErr  *net.DNSError
-		xrpcErr *lexicon.XRPCError
+		urlErr *url.Error
+		opErr  *net.OpError
+		dnsErr *net.DNSError
 	)
 	switch {
 	case errors.As(err, &urlErr), errors.As(err, &opErr), errors.As(err, &dnsErr),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, identity.ErrDIDResolutionFailed):
 		return true
-	case errors.As(err, &xrpcErr):
-		return xrpcErr.Status >= 500
 	}
-	return false
+	_, status := pds.ErrorName(err)
+	return status >= 500
 }
 
 // validateOne reads or fetches one record and validates it.
