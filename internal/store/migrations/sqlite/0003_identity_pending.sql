@@ -2,9 +2,9 @@
 -- up, kept by the database itself (SQLite).
 --
 -- The identity resolver used to find them on every pass by joining the
--- statuses indexed since its last pass to identity; the planner walked the
--- whole status table for that (4.9 s a pass at 1,000,000 rows, one core busy
--- forever). Now a trigger queues the author of every inserted status that
+-- statuses indexed since its last pass to identity; the planner walked a
+-- whole index of the status table for that (4.9 s a pass at 1,000,000 rows
+-- in issue 16, one core busy for ever). Now a trigger queues the author of every inserted status that
 -- has no identity row, in the transaction of the insert, and storing the
 -- author's identity takes it off the queue. A pass reads only the queue's
 -- due rows through identity_pending_due, so it costs what was queued, never
