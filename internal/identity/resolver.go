@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/identity"
@@ -13,11 +14,25 @@ import (
 	"github.com/statusphere/statusphere/internal/store"
 )
 
-// Store is the part of the database the resolver writes.
+// Store is the part of the database the resolver reads and writes.
 type Store interface {
 	UpsertIdentity(ctx context.Context, id store.Identity) error
-	DIDsWithoutIdentity(ctx context.Context, since time.Time, limit int) ([]syntax.DID, error)
+	PendingIdentities(ctx context.Context, now time.Time, limit int) ([]syntax.DID, error)
+	DeferIdentity(ctx context.Context, did syntax.DID, until time.Time) error
 }
+
+const (
+	// lookupsInFlight bounds the directory lookups of a background pass:
+	// enough to keep a directory busy (a first pass over 10,000 authors
+	// proceeds at the directory's speed), few enough not to flood it.
+	lookupsInFlight = 8
+	// passBatch is how many pending authors a pass takes from the store at
+	// a time.
+	passBatch = 32 * lookupsInFlight
+	// retryFailed is how long an author whose lookup failed waits before
+	// the next try.
+	retryFailed = 10 * time.Minute
+)
 
 // Resolver keeps the identity table current.
 type Resolver struct {
@@ -70,40 +85,64 @@ func (r *Resolver) Resolve(ctx context.Context, did syntax.DID) (store.Identity,
 	return row, nil
 }
 
-// Run resolves, in the background, the authors whose handle the database
-// does not know yet, checking every interval, until ctx ends. The first
-// pass looks at every status; later ones only at statuses indexed since the
-// pass before, so each costs what was written meanwhile.
+// Run resolves, in the background, the authors whose identity the
+// database does not know yet, until ctx ends. The store queues them as their
+// statuses are written ([store.Store.PendingIdentities]); Run takes them in
+// batches, with up to lookupsInFlight lookups at once, back to back while
+// the queue is full, then checks again every interval. An empty queue costs
+// one indexed query per interval, whatever the size of the status table.
 func (r *Resolver) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	failed := map[syntax.DID]time.Time{}
-	var since time.Time
 	for {
-		next := time.Now().UTC().Add(-interval) // overlap, so no write falls between passes
-		dids, err := r.store.DIDsWithoutIdentity(ctx, since, 100)
-		if err == nil && len(dids) < 100 {
-			since = next
-		}
-		if err != nil && !errors.Is(err, context.Canceled) {
-			r.log.Warn("listing authors without identity", "error", err)
-		}
-		for _, did := range dids {
-			if until, ok := failed[did]; ok && time.Now().Before(until) {
-				continue
-			}
-			if _, err := r.Resolve(ctx, did); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				r.log.Info("resolving author identity", "did", did, "error", err)
-				failed[did] = time.Now().Add(10 * time.Minute)
-			}
+		for r.pass(ctx) {
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// pass resolves one batch of pending authors and reports whether the batch
+// was full (more may be pending) and ctx is still alive.
+func (r *Resolver) pass(ctx context.Context) bool {
+	dids, err := r.store.PendingIdentities(ctx, time.Now().UTC(), passBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.Warn("listing authors without identity", "error", err)
+		}
+		return false
+	}
+	work := make(chan syntax.DID)
+	var wg sync.WaitGroup
+	for range min(lookupsInFlight, len(dids)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for did := range work {
+				r.resolvePending(ctx, did)
+			}
+		}()
+	}
+	for _, did := range dids {
+		work <- did
+	}
+	close(work)
+	wg.Wait()
+	return len(dids) == passBatch && ctx.Err() == nil
+}
+
+// resolvePending resolves did for the background pass; a failed lookup is
+// retried after retryFailed.
+func (r *Resolver) resolvePending(ctx context.Context, did syntax.DID) {
+	_, err := r.Resolve(ctx, did)
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	r.log.Info("resolving author identity", "did", did, "error", err)
+	if err := r.store.DeferIdentity(ctx, did, time.Now().UTC().Add(retryFailed)); err != nil && ctx.Err() == nil {
+		r.log.Warn("deferring author identity", "did", did, "error", err)
 	}
 }

@@ -437,29 +437,42 @@ func testIdentity(t *testing.T, s *store.Store) {
 
 func testDIDsWithoutIdentity(t *testing.T, s *store.Store) {
 	ctx := t.Context()
+	if err := s.UpsertIdentity(ctx, store.Identity{DID: did(2), Handle: "bob.test", VerifiedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
 	for i := 1; i <= 4; i++ {
 		// Two statuses each: every DID must come back once.
 		mustUpsert(t, s, newStatus(did(i), "a", "x", t0, t0), newStatus(did(i), "b", "y", t0, t0))
 	}
-	// An author last indexed before the window is not listed.
+	// An author whose lookup failed is not listed until it is due again.
 	mustUpsert(t, s, newStatus(did(5), "c", "z", t0, t0.Add(-time.Hour)))
-	if err := s.UpsertIdentity(ctx, store.Identity{DID: did(2), Handle: "bob.test", VerifiedAt: t0}); err != nil {
+	if err := s.DeferIdentity(ctx, did(5), t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.DIDsWithoutIdentity(ctx, t0.Add(-time.Minute), 10)
+	got, err := s.PendingIdentities(ctx, t0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []syntax.DID{did(1), did(3), did(4)}; !slices.Equal(got, want) {
-		t.Errorf("DIDsWithoutIdentity = %v, want %v", got, want)
+		t.Errorf("PendingIdentities = %v, want %v", got, want)
 	}
-	got, err = s.DIDsWithoutIdentity(ctx, time.Time{}, 10)
+	got, err = s.PendingIdentities(ctx, t0.Add(2*time.Hour), 10)
 	if want := []syntax.DID{did(1), did(3), did(4), did(5)}; err != nil || !slices.Equal(got, want) {
-		t.Errorf("DIDsWithoutIdentity(since zero) = %v, %v; want %v", got, err, want)
+		t.Errorf("PendingIdentities(later) = %v, %v; want %v", got, err, want)
 	}
-	got, err = s.DIDsWithoutIdentity(ctx, time.Time{}, 2)
+	got, err = s.PendingIdentities(ctx, t0, 2)
 	if err != nil || len(got) != 2 {
-		t.Errorf("DIDsWithoutIdentity(2) = %v, %v; want 2 DIDs", got, err)
+		t.Errorf("PendingIdentities(2) = %v, %v; want 2 DIDs", got, err)
+	}
+	// Storing an identity, with or without a handle, takes it off the queue.
+	for _, id := range []store.Identity{{DID: did(1), Handle: "alice.test", VerifiedAt: t0}, {DID: did(3), VerifiedAt: t0}} {
+		if err := s.UpsertIdentity(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = s.PendingIdentities(ctx, t0, 10)
+	if want := []syntax.DID{did(4)}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("PendingIdentities(after upserts) = %v, %v; want %v", got, err, want)
 	}
 }
 

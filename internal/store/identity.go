@@ -61,27 +61,44 @@ func (c *conn) Identity(ctx context.Context, did syntax.DID) (Identity, error) {
 	return id, nil
 }
 
-// DIDsWithoutIdentity returns up to limit distinct authors of statuses
-// indexed since then that have no identity row, in DID order, for a
-// background resolver. Bounding by indexed_at keeps it on the timeline
-// index, so its cost follows recent writes, not the table's size.
-func (c *conn) DIDsWithoutIdentity(ctx context.Context, since time.Time, limit int) ([]syntax.DID, error) {
+// pendingIdentitiesQuery is the resolver's pass. It reads the
+// identity_pending queue (migration 0003) through identity_pending_due, a
+// range seek over the due rows: its cost follows the authors queued since
+// the last pass, not the size of the status table.
+const pendingIdentitiesQuery = `
+	SELECT did
+	FROM identity_pending
+	WHERE retry_after <= $1
+	ORDER BY retry_after, did
+	LIMIT $2`
+
+// PendingIdentities returns up to limit authors whose identity is due to be
+// looked up at now, longest due first, then in DID order. An author is
+// pending from the insert of its first status while it has no identity row
+// (the database queues it in the same transaction) until
+// [Store.UpsertIdentity] stores its identity.
+func (c *conn) PendingIdentities(ctx context.Context, now time.Time, limit int) ([]syntax.DID, error) {
 	if limit <= 0 {
-		return nil, fmt.Errorf("store: DIDs without identity: limit %d is not positive", limit)
+		return nil, fmt.Errorf("store: pending identities: limit %d is not positive", limit)
 	}
-	rows, err := c.query(ctx, `
-		SELECT DISTINCT s.author_did
-		FROM status s
-		WHERE s.indexed_at >= $1
-		  AND NOT EXISTS (SELECT 1 FROM identity i WHERE i.did = s.author_did)
-		ORDER BY s.author_did
-		LIMIT $2`, c.d.timeArg(since), limit)
+	rows, err := c.query(ctx, pendingIdentitiesQuery, c.d.timeArg(now), limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: DIDs without identity: %w", err)
+		return nil, fmt.Errorf("store: pending identities: %w", err)
 	}
 	dids, err := collect(rows, scanString[syntax.DID])
 	if err != nil {
-		return nil, fmt.Errorf("store: DIDs without identity: %w", err)
+		return nil, fmt.Errorf("store: pending identities: %w", err)
 	}
 	return dids, nil
+}
+
+// DeferIdentity postpones the lookup of a pending identity until until, as
+// after a failed lookup. It does nothing if did is not pending.
+func (c *conn) DeferIdentity(ctx context.Context, did syntax.DID, until time.Time) error {
+	_, err := c.exec(ctx, `UPDATE identity_pending SET retry_after = $1 WHERE did = $2`,
+		c.d.timeArg(until), string(did))
+	if err != nil {
+		return fmt.Errorf("store: defer identity %s: %w", did, err)
+	}
+	return nil
 }
