@@ -143,7 +143,7 @@ func TestBackfillOnlyOnFirstStart(t *testing.T) {
 
 	hooks := &getRepoHook{next: n.HTTPClient.Transport}
 	second := startApp(t, n, db, app.WithHTTPClient(hooks.client()))
-	waitFor(t, 10*time.Second, "the ingester to connect", func() bool { return second.Ingester.Status().Connected })
+	waitFor(t, 10*time.Second, "the ingester to connect", func() bool { return second.Ingester.Health().Connected })
 	time.Sleep(300 * time.Millisecond) // a backfill would start at once
 	if got := hooks.fetches.Load(); got != 0 {
 		t.Errorf("a restart fetched %d repositories, want none (the backfill ran on the first start)", got)

@@ -2,26 +2,16 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	comatproto "github.com/bluesky-social/indigo/api/atproto"
-	"github.com/bluesky-social/indigo/atproto/repo"
 	"github.com/bluesky-social/indigo/atproto/syntax"
-	"github.com/ipfs/go-cid"
 
+	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/verify"
 )
-
-// change is one status write derived from an event.
-type change struct {
-	action  string // create, update or delete (as the event says)
-	uri     syntax.ATURI
-	row     store.Status // the row to upsert, unless remove
-	remove  bool         // delete the row at uri
-	invalid error        // the record failed validation: remove, and count it as skipped
-}
 
 // handleCommit handles a #commit: a commit touching nothing of ours only
 // moves the cursor; otherwise it is verified and its status ops applied in
@@ -55,73 +45,42 @@ func (i *Ingester) handleCommit(ctx context.Context, seq int64, evt *comatproto.
 	if err := i.apply(ctx, seq, repoRev{did: did, rev: evt.Rev}, changes, true); err != nil {
 		return err
 	}
-	i.verifier.applied(did, evt.Rev)
+	i.verifier.Applied(did, evt.Rev)
 	return nil
 }
 
 // verifiedChanges verifies evt (retrying a few times when the signing key
 // cannot be fetched) and turns its ops on our collection into changes.
-func (i *Ingester) verifiedChanges(ctx context.Context, evt *comatproto.SyncSubscribeRepos_Commit, ours []*comatproto.SyncSubscribeRepos_RepoOp) ([]change, error) {
+func (i *Ingester) verifiedChanges(ctx context.Context, evt *comatproto.SyncSubscribeRepos_Commit, ours []*comatproto.SyncSubscribeRepos_RepoOp) ([]collection.Change, error) {
 	did, err := syntax.ParseDID(evt.Repo)
 	if err != nil {
-		return nil, fmt.Errorf("%w: repo DID: %w", errVerify, err)
+		return nil, fmt.Errorf("%w: repo DID: %w", verify.ErrFailed, err)
 	}
-	if err := i.verifier.checkRev(did, evt.Rev); err != nil {
+	if err := i.verifier.CheckRev(did, evt.Rev); err != nil {
 		return nil, err
 	}
-	var r *repo.Repo
-	bo := backoff{base: i.cfg.BackoffMin, max: i.cfg.BackoffMax}
-	for attempt := 0; ; attempt++ {
-		r, err = i.verifier.verifyCommit(ctx, did, evt)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, errUnavailable) || attempt >= i.cfg.VerifyRetries || ctx.Err() != nil {
-			return nil, err
-		}
-		wait := bo.next()
-		i.log.Info("cannot verify a commit yet; retrying", "did", did, "error", err, "retry_in", wait.Round(time.Millisecond))
-		if !sleep(ctx, wait) {
-			return nil, ctx.Err()
-		}
+	var ops []verify.Op
+	err = i.retryUnavailable(ctx, did, func() error {
+		ops, err = i.verifier.Commit(ctx, did, evt, ours)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC()
-	changes := make([]change, 0, len(ours))
-	for _, op := range ours {
-		rkeyStr, _ := isOurs(op.Path)
-		rkey, err := syntax.ParseRecordKey(rkeyStr)
+	changes := make([]collection.Change, 0, len(ops))
+	for _, op := range ops {
+		uri := collection.StatusURI(did, op.RKey)
+		if op.Action == "delete" {
+			changes = append(changes, collection.Change{Action: op.Action, URI: uri, Remove: true})
+			continue
+		}
+		row, err := collection.StatusFromCBOR(i.validator, did, op.RKey, op.CID.String(), evt.Rev, op.CBOR, now)
 		if err != nil {
-			return nil, fmt.Errorf("%w: op path %q: %w", errVerify, op.Path, err)
+			changes = append(changes, collection.Change{Action: op.Action, URI: uri, Remove: true, Invalid: err})
+			continue
 		}
-		uri := statusURI(did, rkey)
-		switch op.Action {
-		case "create", "update":
-			if op.Cid == nil {
-				return nil, fmt.Errorf("%w: %s of %s without a CID", errVerify, op.Action, uri)
-			}
-			b, c, err := r.GetRecordBytes(ctx, collectionNSID, rkey)
-			if err != nil {
-				return nil, fmt.Errorf("%w: record %s: %w", errVerify, uri, err)
-			}
-			if !c.Equals(cid.Cid(*op.Cid)) {
-				return nil, fmt.Errorf("%w: record %s: op CID %s is not the tree's %s", errVerify, uri, cid.Cid(*op.Cid), c)
-			}
-			row, err := statusFromCBOR(i.validator, did, rkey, c.String(), evt.Rev, b, now)
-			if err != nil {
-				changes = append(changes, change{action: op.Action, uri: uri, remove: true, invalid: err})
-				continue
-			}
-			changes = append(changes, change{action: op.Action, uri: uri, row: row})
-		case "delete":
-			// The ops list is not signed: a delete must be proven by the
-			// signed tree no longer holding the record.
-			if _, err := r.GetRecordCID(ctx, collectionNSID, rkey); !errors.Is(err, repo.ErrNotFound) {
-				return nil, fmt.Errorf("%w: delete of %s not proven by the tree (%v)", errVerify, uri, err)
-			}
-			changes = append(changes, change{action: op.Action, uri: uri, remove: true})
-		default:
-			return nil, fmt.Errorf("%w: op action %q on %s", errVerify, op.Action, uri)
-		}
+		changes = append(changes, collection.Change{Action: op.Action, URI: uri, Row: row})
 	}
 	return changes, nil
 }
@@ -144,7 +103,7 @@ type repoRev struct {
 // a replay) and only the cursor moves. An invalid record removes any row at
 // its URI (an older version, or an optimistic write): the row must not show
 // what the repository no longer holds.
-func (i *Ingester) apply(ctx context.Context, pos int64, rr repoRev, changes []change, count bool) error {
+func (i *Ingester) apply(ctx context.Context, pos int64, rr repoRev, changes []collection.Change, count bool) error {
 	applied := false
 	err := i.writeTx(ctx, pos, func(tx *store.Tx) error {
 		applied = false
@@ -155,13 +114,13 @@ func (i *Ingester) apply(ctx context.Context, pos int64, rr repoRev, changes []c
 			}
 		}
 		for _, c := range changes {
-			if c.remove {
-				if err := tx.DeleteStatus(ctx, c.uri); err != nil {
+			if c.Remove {
+				if err := tx.DeleteStatus(ctx, c.URI); err != nil {
 					return err
 				}
 				continue
 			}
-			if err := tx.UpsertStatus(ctx, c.row); err != nil {
+			if err := tx.UpsertStatus(ctx, c.Row); err != nil {
 				return err
 			}
 		}
@@ -177,18 +136,13 @@ func (i *Ingester) apply(ctx context.Context, pos int64, rr repoRev, changes []c
 		return nil
 	}
 	for _, c := range changes {
-		if c.invalid != nil {
+		if c.Invalid != nil {
 			i.m.invalidRecord()
-			i.log.Warn("skipping an invalid status record", "uri", c.uri, "seq", pos, "error", c.invalid)
+			i.log.Warn("skipping an invalid status record", "uri", c.URI, "seq", pos, "error", c.Invalid)
 			continue
 		}
-		i.m.applyOp(c.action)
-		i.log.Debug("status "+c.action, "uri", c.uri, "seq", pos)
+		i.m.applyOp(c.Action)
+		i.log.Debug("status "+c.Action, "uri", c.URI, "seq", pos)
 	}
 	return nil
-}
-
-// statusURI is the AT-URI of the status record rkey in did's repo.
-func statusURI(did syntax.DID, rkey syntax.RecordKey) syntax.ATURI {
-	return syntax.ATURI("at://" + did.String() + "/" + Collection + "/" + rkey.String())
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/gorilla/websocket"
+	"github.com/statusphere/statusphere/internal/collection"
 )
 
 // jetstreamEvent is one Jetstream message (JSON).
@@ -113,18 +114,18 @@ func (i *Ingester) handleJetstreamCommit(ctx context.Context, pos int64, ev *jet
 		i.markHandled(pos)
 		return nil
 	}
-	uri := statusURI(did, rkey)
-	var ch change
+	uri := collection.StatusURI(did, rkey)
+	var ch collection.Change
 	switch c.Operation {
 	case "create", "update":
-		row, err := i.statusFromJSON(did, rkey, c.CID, c.Rev, c.Record, time.Now().UTC())
+		row, err := collection.StatusFromJSON(i.validator, did, rkey, c.CID, c.Rev, c.Record, time.Now().UTC())
 		if err != nil {
-			ch = change{action: c.Operation, uri: uri, remove: true, invalid: err}
+			ch = collection.Change{Action: c.Operation, URI: uri, Remove: true, Invalid: err}
 		} else {
-			ch = change{action: c.Operation, uri: uri, row: row}
+			ch = collection.Change{Action: c.Operation, URI: uri, Row: row}
 		}
 	case "delete":
-		ch = change{action: c.Operation, uri: uri, remove: true}
+		ch = collection.Change{Action: c.Operation, URI: uri, Remove: true}
 	default:
 		i.m.malformedFrame()
 		i.log.Warn("skipping a jetstream commit with an unknown operation", "uri", uri, "seq", pos, "operation", c.Operation)
@@ -137,5 +138,5 @@ func (i *Ingester) handleJetstreamCommit(ctx context.Context, pos int64, ev *jet
 	if _, err := syntax.ParseTID(c.Rev); err != nil {
 		rr.rev = "" // no usable rev: applied as it comes
 	}
-	return i.apply(ctx, pos, rr, []change{ch}, ev.TimeUS > i.cur.handled || !i.cur.have)
+	return i.apply(ctx, pos, rr, []collection.Change{ch}, ev.TimeUS > i.cur.handled || !i.cur.have)
 }

@@ -1,35 +1,35 @@
-package ingest
+package backfill
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/bluesky-social/indigo/util/ssrf"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/statusphere/statusphere/internal/collection"
+	"github.com/statusphere/statusphere/internal/lease"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/verify"
 )
 
 // backfillRunName names the run in the store: what is backfilled.
-const backfillRunName = Collection
+const backfillRunName = string(collection.StatusNSID)
 
-// BackfillConfig says where a backfill finds repositories and how it works.
-// The zero value discovers on the public relay with sensible limits.
-type BackfillConfig struct {
+// Config says where a backfill finds repositories and how it works. URL is
+// required; the zero values of the rest are sensible limits.
+type Config struct {
 	// URL is the host that lists the repositories to fetch: a relay
-	// (https://bsky.network, the default), asked with
+	// (https://bsky.network), asked with
 	// com.atproto.sync.listReposByCollection for the repositories holding
 	// our collection, or a PDS, which does not implement that method:
 	// com.atproto.sync.listRepos is then used, and each repository is first
@@ -72,9 +72,9 @@ type BackfillConfig struct {
 	UserAgent string
 }
 
-// BackfillStore is what a backfill needs of the database; *store.Store has
+// Store is what a backfill needs of the database; *store.Store has
 // it.
-type BackfillStore interface {
+type Store interface {
 	InTx(ctx context.Context, fn func(tx *store.Tx) error) error
 	BackfillRun(ctx context.Context, name string) (store.BackfillRun, error)
 	SaveBackfillRun(ctx context.Context, r store.BackfillRun) error
@@ -86,14 +86,15 @@ type BackfillStore interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
-// BackfillDeps are a backfill's collaborators.
-type BackfillDeps struct {
+// Deps are a backfill's collaborators.
+type Deps struct {
 	// Store is the database (required).
-	Store BackfillStore
+	Store Store
 	// Validator checks records (required): the ingester's.
-	Validator Validator
-	// Directory resolves DIDs to their PDS and signing key (required).
-	Directory identity.Directory
+	Validator collection.Validator
+	// Directory resolves DIDs to their DID documents, for their PDS and
+	// signing key (required).
+	Directory verify.DIDResolver
 	// HTTPClient calls the discovery host and every PDS (default: an
 	// SSRF-safe client reaching public addresses only). A discovery host on
 	// a private network needs a client that trusts it.
@@ -107,19 +108,48 @@ type BackfillDeps struct {
 // Backfiller fetches the existing status records of every repository that
 // holds some, and converges with the live firehose on the same database.
 type Backfiller struct {
-	cfg     BackfillConfig
-	store   BackfillStore
-	fetch   *fetcher
-	http    *http.Client
+	cfg     Config
+	store   Store
+	fetch   *collection.Fetcher
+	pds     *pds.Client
 	log     *slog.Logger
 	p       *progress
 	running atomic.Bool
 }
 
-// NewBackfiller checks cfg, fills in its defaults and returns a
-// backfiller; nothing is fetched until Run.
-func NewBackfiller(cfg BackfillConfig, deps BackfillDeps) (*Backfiller, error) {
-	setDefault(&cfg.URL, "https://bsky.network")
+// New checks cfg, fills in its defaults and returns a backfiller; nothing
+// is fetched until Run. cfg.URL is required.
+func New(cfg Config, deps Deps) (*Backfiller, error) {
+	cfg.setDefaults()
+	if u, err := url.Parse(cfg.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("backfill: URL %q is not an http(s) URL", cfg.URL)
+	}
+	if deps.Store == nil || deps.Validator == nil || deps.Directory == nil {
+		return nil, errors.New("backfill: Deps.Store, Validator and Directory are required")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.HTTPClient == nil {
+		deps.HTTPClient = &http.Client{Timeout: cfg.FetchTimeout, Transport: ssrf.PublicOnlyTransport()}
+	}
+	p := &progress{}
+	if err := registerMetrics(deps.Registry, p); err != nil {
+		return nil, err
+	}
+	client := pds.New(deps.HTTPClient, cfg.UserAgent)
+	return &Backfiller{
+		cfg:   cfg,
+		store: deps.Store,
+		fetch: collection.NewFetcher(verify.New(deps.Directory), deps.Validator, client, cfg.FetchTimeout, cfg.MaxRepoBytes),
+		pds:   client,
+		log:   deps.Logger.With("component", "backfill", "host", cfg.URL),
+		p:     p,
+	}, nil
+}
+
+// setDefaults fills in the zero fields of cfg.
+func (cfg *Config) setDefaults() {
 	setDefault(&cfg.Workers, 4)
 	setDefault(&cfg.PageSize, 1000)
 	setDefault(&cfg.MaxAttempts, 5)
@@ -133,36 +163,15 @@ func NewBackfiller(cfg BackfillConfig, deps BackfillDeps) (*Backfiller, error) {
 	setDefault(&cfg.LeaseTTL, 30*time.Second)
 	setDefault(&cfg.UserAgent, "statusphere-backfill")
 	if cfg.LeaseHolder == "" {
-		host, _ := os.Hostname()
-		cfg.LeaseHolder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])
+		cfg.LeaseHolder = lease.DefaultHolder()
 	}
-	if u, err := url.Parse(cfg.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("ingest: backfill URL %q is not an http(s) URL", cfg.URL)
+}
+
+func setDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
 	}
-	if deps.Store == nil || deps.Validator == nil || deps.Directory == nil {
-		return nil, errors.New("ingest: BackfillDeps.Store, Validator and Directory are required")
-	}
-	if deps.Logger == nil {
-		deps.Logger = slog.New(slog.DiscardHandler)
-	}
-	if deps.HTTPClient == nil {
-		deps.HTTPClient = &http.Client{Timeout: cfg.FetchTimeout, Transport: ssrf.PublicOnlyTransport()}
-	}
-	p := &progress{}
-	if err := registerBackfillMetrics(deps.Registry, p); err != nil {
-		return nil, err
-	}
-	return &Backfiller{
-		cfg:   cfg,
-		store: deps.Store,
-		fetch: &fetcher{
-			verifier: newVerifier(deps.Directory), validator: deps.Validator,
-			pds: pds.New(deps.HTTPClient, cfg.UserAgent), timeout: cfg.FetchTimeout, maxBytes: cfg.MaxRepoBytes,
-		},
-		http: deps.HTTPClient,
-		log:  deps.Logger.With("component", "backfill", "host", cfg.URL),
-		p:    p,
-	}, nil
 }
 
 // Schedule decides at start-up whether the backfill should run. On a first
@@ -215,17 +224,12 @@ func (b *Backfiller) startRun(ctx context.Context) (store.BackfillRun, error) {
 // To converge with the firehose, start the ingester first: a repository
 // changed after its snapshot was fetched reaches the store through the
 // firehose, and one that gains its first status after discovery too.
-func (b *Backfiller) Run(ctx context.Context) (BackfillProgress, error) {
+func (b *Backfiller) Run(ctx context.Context) (Progress, error) {
 	if !b.running.CompareAndSwap(false, true) {
-		return BackfillProgress{}, errors.New("backfill: Run called twice at once")
+		return Progress{}, errors.New("backfill: Run called twice at once")
 	}
 	defer b.running.Store(false)
-	ctx, release, err := b.acquireLease(ctx)
-	if err != nil {
-		return b.Progress(), err
-	}
-	defer release()
-	err = b.run(ctx)
+	err := b.underLease(ctx, b.run)
 	p := b.Progress()
 	if err == nil {
 		b.log.Info("backfill finished", p.logAttrs()...)
@@ -300,4 +304,4 @@ func (b *Backfiller) begin(ctx context.Context) (store.BackfillRun, error) {
 
 // Progress reports the progress of the run; safe to call from any
 // goroutine, during or after Run.
-func (b *Backfiller) Progress() BackfillProgress { return b.p.snapshot() }
+func (b *Backfiller) Progress() Progress { return b.p.snapshot() }

@@ -1,4 +1,4 @@
-package ingest
+package collection
 
 import (
 	"bytes"
@@ -13,31 +13,31 @@ import (
 	"github.com/statusphere/statusphere/internal/store"
 )
 
-// errInvalid marks a record that is not a valid status.
-var errInvalid = errors.New("invalid record")
+// ErrInvalid marks a record that is not a valid status.
+var ErrInvalid = errors.New("invalid record")
 
-// statusFromCBOR validates a status record given as DAG-CBOR (the bytes the
+// StatusFromCBOR validates a status record given as DAG-CBOR (the bytes the
 // commit signed) and turns it into a row.
-func statusFromCBOR(v Validator, did syntax.DID, rkey syntax.RecordKey, cid, rev string, b []byte, now time.Time) (store.Status, error) {
-	if err := v.ValidateCBOR(collectionNSID, b); err != nil {
-		return store.Status{}, fmt.Errorf("%w: %w", errInvalid, err)
+func StatusFromCBOR(v Validator, did syntax.DID, rkey syntax.RecordKey, cid, rev string, b []byte, now time.Time) (store.Status, error) {
+	if err := v.ValidateCBOR(StatusNSID, b); err != nil {
+		return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	rec, err := atdata.UnmarshalCBOR(b)
 	if err != nil {
-		return store.Status{}, fmt.Errorf("%w: decode: %w", errInvalid, err)
+		return store.Status{}, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
 	}
 	return statusRow(did, rkey, cid, rev, rec, now)
 }
 
-// statusFromJSON validates a status record given as JSON (Jetstream) and
+// StatusFromJSON validates a status record given as JSON (Jetstream) and
 // turns it into a row.
-func (i *Ingester) statusFromJSON(did syntax.DID, rkey syntax.RecordKey, cid, rev string, b []byte, now time.Time) (store.Status, error) {
+func StatusFromJSON(v Validator, did syntax.DID, rkey syntax.RecordKey, cid, rev string, b []byte, now time.Time) (store.Status, error) {
 	rec, err := atdata.UnmarshalJSON(b)
 	if err != nil {
-		return store.Status{}, fmt.Errorf("%w: decode: %w", errInvalid, err)
+		return store.Status{}, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
 	}
-	if err := i.validator.ValidateRecord(collectionNSID, rec); err != nil {
-		return store.Status{}, fmt.Errorf("%w: %w", errInvalid, err)
+	if err := v.ValidateRecord(StatusNSID, rec); err != nil {
+		return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return statusRow(did, rkey, cid, rev, rec, now)
 }
@@ -47,30 +47,30 @@ func (i *Ingester) statusFromJSON(did syntax.DID, rkey syntax.RecordKey, cid, re
 // checks what the row needs: $type names the collection, the record key is
 // a TID (the schema's key type), and status and createdAt are there.
 func statusRow(did syntax.DID, rkey syntax.RecordKey, cid, rev string, rec map[string]any, now time.Time) (store.Status, error) {
-	if t, _ := rec["$type"].(string); t != Collection {
-		return store.Status{}, fmt.Errorf("%w: $type %q is not %s", errInvalid, t, Collection)
+	if t, _ := rec["$type"].(string); t != string(StatusNSID) {
+		return store.Status{}, fmt.Errorf("%w: $type %q is not %s", ErrInvalid, t, StatusNSID)
 	}
 	if _, err := syntax.ParseTID(rkey.String()); err != nil {
-		return store.Status{}, fmt.Errorf("%w: record key %q is not a TID: %w", errInvalid, rkey, err)
+		return store.Status{}, fmt.Errorf("%w: record key %q is not a TID: %w", ErrInvalid, rkey, err)
 	}
 	status, ok := rec["status"].(string)
 	if !ok || status == "" {
-		return store.Status{}, fmt.Errorf("%w: no status", errInvalid)
+		return store.Status{}, fmt.Errorf("%w: no status", ErrInvalid)
 	}
 	created, ok := rec["createdAt"].(string)
 	if !ok {
-		return store.Status{}, fmt.Errorf("%w: no createdAt", errInvalid)
+		return store.Status{}, fmt.Errorf("%w: no createdAt", ErrInvalid)
 	}
 	createdAt, err := parseDatetime(created)
 	if err != nil {
-		return store.Status{}, fmt.Errorf("%w: createdAt: %w", errInvalid, err)
+		return store.Status{}, fmt.Errorf("%w: createdAt: %w", ErrInvalid, err)
 	}
 	js, err := recordJSON(rec)
 	if err != nil {
-		return store.Status{}, fmt.Errorf("%w: %w", errInvalid, err)
+		return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return store.Status{
-		URI:       statusURI(did, rkey),
+		URI:       StatusURI(did, rkey),
 		AuthorDID: did,
 		RKey:      rkey,
 		Status:    status,
