@@ -23,7 +23,7 @@ func newBackfiller(cfg config.Config, c *core, reg prometheus.Registerer, log *s
 	b, err := backfill.New(backfill.Config{
 		URL: cfg.BackfillURL, Workers: cfg.BackfillWorkers, UserAgent: userAgent,
 	}, backfill.Deps{
-		Store: c.store, Validator: c.catalog, Directory: c.dids, HTTPClient: c.client, Registry: reg, Logger: log,
+		Store: c.store, Validator: c.catalog, Collections: c.collections, Directory: c.dids, HTTPClient: c.client, Registry: reg, Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("backfill: %w", err)

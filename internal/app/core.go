@@ -8,6 +8,7 @@ import (
 	atidentity "github.com/bluesky-social/indigo/atproto/identity"
 
 	"github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/identity"
 	"github.com/statusphere/statusphere/internal/lexicon"
@@ -24,12 +25,15 @@ type core struct {
 	dir atidentity.Directory
 	// dids resolves DID documents only, never a handle: the signing keys
 	// and PDSes of ingest and backfill, so slow DNS never stalls them.
-	dids   verify.DIDResolver
-	client *http.Client
+	dids verify.DIDResolver
+	// collections are the collections stored, each with its handler.
+	collections *collection.Registry
+	client      *http.Client
 }
 
 // openCore opens (and migrates) the database, loads the lexicons and
-// builds the identity resolvers. The caller closes core.store.
+// builds the identity resolvers and the collection handlers. The caller
+// closes core.store.
 func openCore(ctx context.Context, cfg config.Config, o options) (*core, error) {
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -47,5 +51,5 @@ func openCore(ctx context.Context, cfg config.Config, o options) (*core, error) 
 	if o.httpClient != nil {
 		dids.HTTPClient = *o.httpClient
 	}
-	return &core{store: st, catalog: cat, dir: dir, dids: dids, client: o.httpClient}, nil
+	return &core{store: st, catalog: cat, dir: dir, dids: dids, collections: collection.Default(cat), client: o.httpClient}, nil
 }

@@ -22,8 +22,10 @@ import (
 	"github.com/statusphere/statusphere/internal/verify"
 )
 
-// backfillRunName names the run in the store: what is backfilled.
-const backfillRunName = string(collection.StatusNSID)
+// RunName names the run in the store. It is the name the first backfill
+// (of statuses only) gave its run, kept so that stored runs resume; a run
+// covers every registered collection.
+const RunName = "xyz.statusphere.status"
 
 // Config says where a backfill finds repositories and how it works. URL is
 // required; the zero values of the rest are sensible limits.
@@ -90,8 +92,12 @@ type Store interface {
 type Deps struct {
 	// Store is the database (required).
 	Store Store
-	// Validator checks records (required): the ingester's.
+	// Validator checks records (required unless Collections is set): the
+	// ingester's.
 	Validator collection.Validator
+	// Collections maps the collections stored to their handlers (default:
+	// collection.Default(Validator)): the ingester's.
+	Collections *collection.Registry
 	// Directory resolves DIDs to their DID documents, for their PDS and
 	// signing key (required).
 	Directory verify.DIDResolver
@@ -108,13 +114,14 @@ type Deps struct {
 // Backfiller fetches the existing status records of every repository that
 // holds some, and converges with the live firehose on the same database.
 type Backfiller struct {
-	cfg     Config
-	store   Store
-	fetch   *collection.Fetcher
-	pds     *pds.Client
-	log     *slog.Logger
-	p       *progress
-	running atomic.Bool
+	cfg         Config
+	store       Store
+	fetch       *collection.Fetcher
+	collections *collection.Registry
+	pds         *pds.Client
+	log         *slog.Logger
+	p           *progress
+	running     atomic.Bool
 }
 
 // New checks cfg, fills in its defaults and returns a backfiller; nothing
@@ -124,8 +131,11 @@ func New(cfg Config, deps Deps) (*Backfiller, error) {
 	if u, err := url.Parse(cfg.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("backfill: URL %q is not an http(s) URL", cfg.URL)
 	}
-	if deps.Store == nil || deps.Validator == nil || deps.Directory == nil {
-		return nil, errors.New("backfill: Deps.Store, Validator and Directory are required")
+	if deps.Store == nil || (deps.Validator == nil && deps.Collections == nil) || deps.Directory == nil {
+		return nil, errors.New("backfill: Deps.Store, Validator (or Collections) and Directory are required")
+	}
+	if deps.Collections == nil {
+		deps.Collections = collection.Default(deps.Validator)
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
@@ -139,12 +149,13 @@ func New(cfg Config, deps Deps) (*Backfiller, error) {
 	}
 	client := pds.New(deps.HTTPClient, cfg.UserAgent)
 	return &Backfiller{
-		cfg:   cfg,
-		store: deps.Store,
-		fetch: collection.NewFetcher(verify.New(deps.Directory), deps.Validator, client, cfg.FetchTimeout, cfg.MaxRepoBytes),
-		pds:   client,
-		log:   deps.Logger.With("component", "backfill", "host", cfg.URL),
-		p:     p,
+		cfg:         cfg,
+		store:       deps.Store,
+		fetch:       collection.NewFetcher(verify.New(deps.Directory), deps.Collections, client, cfg.FetchTimeout, cfg.MaxRepoBytes),
+		collections: deps.Collections,
+		pds:         client,
+		log:         deps.Logger.With("component", "backfill", "host", cfg.URL),
+		p:           p,
 	}, nil
 }
 
@@ -180,7 +191,7 @@ func setDefault[T comparable](p *T, def T) {
 // the backfill begins, the next start resumes it. It reports whether a run
 // is unfinished.
 func (b *Backfiller) Schedule(ctx context.Context, firstStart bool) (bool, error) {
-	run, err := b.store.BackfillRun(ctx, backfillRunName)
+	run, err := b.store.BackfillRun(ctx, RunName)
 	switch {
 	case err == nil:
 		return !run.Finished, nil
@@ -197,7 +208,7 @@ func (b *Backfiller) Schedule(ctx context.Context, firstStart bool) (bool, error
 
 // startRun records a new run: every repository leaves the previous one.
 func (b *Backfiller) startRun(ctx context.Context) (store.BackfillRun, error) {
-	run := store.BackfillRun{Name: backfillRunName, Host: b.cfg.URL, StartedAt: time.Now().UTC()}
+	run := store.BackfillRun{Name: RunName, Host: b.cfg.URL, StartedAt: time.Now().UTC()}
 	err := b.store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.ResetBackfill(ctx); err != nil {
 			return err
@@ -272,7 +283,7 @@ func (b *Backfiller) run(ctx context.Context) error {
 // begin loads the unfinished run, or starts a new one, and loads its
 // counts into the progress.
 func (b *Backfiller) begin(ctx context.Context) (store.BackfillRun, error) {
-	run, err := b.store.BackfillRun(ctx, backfillRunName)
+	run, err := b.store.BackfillRun(ctx, RunName)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && run.Finished):
 		if run, err = b.startRun(ctx); err != nil {

@@ -219,7 +219,7 @@ func TestBackfillResume(t *testing.T) {
 	if _, err := b.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("run 1: %v, want it cancelled", err)
 	}
-	run, err := st.BackfillRun(t.Context(), backfillRunName)
+	run, err := st.BackfillRun(t.Context(), RunName)
 	if err != nil || run.Method != methodListRepos || run.Cursor == "" || run.Discovered {
 		t.Fatalf("after run 1 the run is %+v (%v): want listRepos with the cursor after page 1", run, err)
 	}
@@ -284,7 +284,7 @@ func TestBackfillResume(t *testing.T) {
 		t.Errorf("run 3 progress %+v: want 3 of 3 done, 4 records stored by run 3", p)
 	}
 	wantStoreMatchesRepos(t, st, accts...)
-	if run, _ := st.BackfillRun(t.Context(), backfillRunName); !run.Finished {
+	if run, _ := st.BackfillRun(t.Context(), RunName); !run.Finished {
 		t.Errorf("run not finished: %+v", run)
 	}
 

@@ -19,7 +19,7 @@ import (
 type outcome struct {
 	state   store.BackfillState  // done, skipped, or pending (a failed attempt)
 	snap    *collection.Snapshot // done: what was stored
-	removed int                  // done: rows removed that the repository no longer holds
+	results []collection.Result  // done: records skipped as invalid, rows removed
 	err     error                // pending: why; skipped: why, if not "no statuses"
 }
 
@@ -36,14 +36,17 @@ func (b *Backfiller) backfillRepo(ctx context.Context, rs store.RepoState, hint 
 	log := b.log.With("did", did)
 	switch o.state {
 	case store.BackfillDone:
-		valid, invalid := o.snap.Counts()
+		valid, invalid := o.snap.Counts(o.results)
 		b.p.repoDone(valid, invalid)
-		for _, c := range o.snap.Changes {
-			if c.Invalid != nil {
-				log.Warn("skipping an invalid status record", "uri", c.URI, "error", c.Invalid)
+		removed := 0
+		for _, r := range o.results {
+			if r.Invalid != nil {
+				log.Warn("skipping an invalid record", "uri", r.URI, "error", r.Invalid)
+			} else {
+				removed++
 			}
 		}
-		log.Debug("repository backfilled", "rev", o.snap.Rev, "statuses", valid, "invalid", invalid, "removed", o.removed)
+		log.Debug("repository backfilled", "rev", o.snap.Rev, "records", valid, "invalid", invalid, "removed", removed)
 		return
 	case store.BackfillSkipped:
 		b.setState(ctx, did, store.BackfillSkipped, rs.Attempts, time.Time{}, errString(o.err))
@@ -100,7 +103,7 @@ func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool
 			return outcome{state: store.BackfillPending, err: err}
 		}
 		if !held {
-			if n, err := b.fetch.CountRemote(ctx, host, did); err == nil && n == 0 {
+			if has, err := b.fetch.HasRecords(ctx, host, did); err == nil && !has {
 				return outcome{state: store.BackfillSkipped}
 			}
 		}
@@ -114,12 +117,12 @@ func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool
 			return outcome{state: store.BackfillPending, err: err}
 		}
 		var (
-			removed []syntax.ATURI
+			results []collection.Result
 			applied bool
 		)
 		err = b.store.InTx(ctx, func(tx *store.Tx) error {
 			var err error
-			removed, applied, err = collection.ApplySnapshot(ctx, tx, snap)
+			results, applied, err = collection.ApplySnapshot(ctx, tx, b.collections, snap)
 			if err != nil || !applied {
 				return err
 			}
@@ -129,7 +132,7 @@ func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool
 			return outcome{state: store.BackfillPending, err: fmt.Errorf("store the snapshot: %w", err)}
 		}
 		if applied {
-			return outcome{state: store.BackfillDone, snap: snap, removed: len(removed)}
+			return outcome{state: store.BackfillDone, snap: snap, results: results}
 		}
 		b.p.refetch()
 		if try >= b.cfg.StaleRefetches {

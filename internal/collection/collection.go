@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
@@ -13,6 +14,10 @@ import (
 
 // StatusNSID is the status collection.
 const StatusNSID = lexicon.StatusNSID
+
+// ErrInvalid marks a record that fails its collection's rules (the
+// lexicon, or what the row needs).
+var ErrInvalid = errors.New("invalid record")
 
 // Validator checks records against the app's lexicon; *lexicon.Catalog has
 // it. Fields the schema does not know must not make a record invalid.
@@ -24,18 +29,51 @@ type Validator interface {
 	ValidateRecord(nsid syntax.NSID, rec map[string]any) error
 }
 
-// Change is one status write derived from a verified event or snapshot.
-type Change struct {
-	Action  string // create, update or delete (as the event says)
-	URI     syntax.ATURI
-	Row     store.Status // the row to upsert, unless Remove
-	Remove  bool         // delete the row at URI
-	Invalid error        // the record failed validation: remove, and count it as skipped
+// Record is one record a handler is given: verified bytes from a commit or
+// a snapshot (CBOR), or Jetstream's JSON (unverifiable; CBOR is nil).
+type Record struct {
+	DID        syntax.DID
+	Collection syntax.NSID
+	RKey       syntax.RecordKey
+	CID        string
+	Rev        string // the repository revision that holds it
+	CBOR       []byte
+	JSON       []byte
+	IndexedAt  time.Time // when it reached us
 }
 
-// StatusURI is the AT-URI of the status record rkey in did's repo.
-func StatusURI(did syntax.DID, rkey syntax.RecordKey) syntax.ATURI {
-	return syntax.ATURI("at://" + did.String() + "/" + string(StatusNSID) + "/" + rkey.String())
+// URI is the record's AT-URI.
+func (r Record) URI() syntax.ATURI { return URI(r.DID, r.Collection, r.RKey) }
+
+// URI is the AT-URI of record rkey of collection in did's repository.
+func URI(did syntax.DID, collection syntax.NSID, rkey syntax.RecordKey) syntax.ATURI {
+	return syntax.ATURI("at://" + did.String() + "/" + collection.String() + "/" + rkey.String())
+}
+
+// Result is what one operation did, for the caller to count and log once
+// the transaction has committed.
+type Result struct {
+	Action  string // create, update or delete
+	URI     syntax.ATURI
+	Invalid error // the record failed validation: skipped, any row at URI removed
+}
+
+// Handler stores one collection's verified records. Every method runs
+// inside the transaction that also moves the ingest cursor or marks a
+// backfilled repository done: an error rolls all of it back.
+type Handler interface {
+	// Put stores a created or updated record. A record that fails the
+	// collection's rules is not stored (any row at its URI is removed:
+	// it must not show what the repository no longer holds) and its
+	// reason, wrapping ErrInvalid, is returned as invalid.
+	Put(ctx context.Context, tx *store.Tx, rec Record) (invalid error, err error)
+	// Delete removes the record at uri.
+	Delete(ctx context.Context, tx *store.Tx, uri syntax.ATURI) error
+	// Replace makes recs (every record of the collection in a verified
+	// snapshot of did's repository) the repository's records of the
+	// collection. It returns a Result per record skipped as invalid and
+	// per stored record removed because the repository no longer holds it.
+	Replace(ctx context.Context, tx *store.Tx, did syntax.DID, recs []Record) ([]Result, error)
 }
 
 // LatestStatuser reads an author's latest status; *store.Store has it.

@@ -2,78 +2,124 @@ package collection
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/atdata"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	genstatus "github.com/statusphere/statusphere/internal/gen/xyz/statusphere"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
-// ErrInvalid marks a record that is not a valid status.
-var ErrInvalid = errors.New("invalid record")
-
-// StatusFromCBOR validates a status record given as DAG-CBOR (the bytes the
-// commit signed) and turns it into a row.
-func StatusFromCBOR(v Validator, did syntax.DID, rkey syntax.RecordKey, cid, rev string, b []byte, now time.Time) (store.Status, error) {
-	if err := v.ValidateCBOR(StatusNSID, b); err != nil {
-		return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	rec, err := atdata.UnmarshalCBOR(b)
-	if err != nil {
-		return store.Status{}, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
-	}
-	return statusRow(did, rkey, cid, rev, rec, now)
+// Status is the handler of xyz.statusphere.status: each valid record is a
+// row of the status table, upserted by AT-URI.
+type Status struct {
+	v Validator
 }
 
-// StatusFromJSON validates a status record given as JSON (Jetstream) and
-// turns it into a row.
-func StatusFromJSON(v Validator, did syntax.DID, rkey syntax.RecordKey, cid, rev string, b []byte, now time.Time) (store.Status, error) {
-	rec, err := atdata.UnmarshalJSON(b)
-	if err != nil {
-		return store.Status{}, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
+// NewStatus returns the status handler, validating records with v.
+func NewStatus(v Validator) *Status { return &Status{v: v} }
+
+// Put implements [Handler].
+func (h *Status) Put(ctx context.Context, tx *store.Tx, rec Record) (invalid error, err error) {
+	row, invalid := h.Row(rec)
+	if invalid != nil {
+		return invalid, tx.DeleteStatus(ctx, rec.URI())
 	}
-	if err := v.ValidateRecord(StatusNSID, rec); err != nil {
-		return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	return statusRow(did, rkey, cid, rev, rec, now)
+	return nil, tx.UpsertStatus(ctx, row)
 }
 
-// statusRow builds the row for a record the lexicon accepted. It keeps the
-// whole record, unknown fields included, as JSON. Beyond the lexicon it
-// checks what the row needs: $type names the collection, the record key is
-// a TID (the schema's key type), and status and createdAt are there.
-func statusRow(did syntax.DID, rkey syntax.RecordKey, cid, rev string, rec map[string]any, now time.Time) (store.Status, error) {
-	if t, _ := rec["$type"].(string); t != string(StatusNSID) {
-		return store.Status{}, fmt.Errorf("%w: $type %q is not %s", ErrInvalid, t, StatusNSID)
+// Delete implements [Handler].
+func (h *Status) Delete(ctx context.Context, tx *store.Tx, uri syntax.ATURI) error {
+	return tx.DeleteStatus(ctx, uri)
+}
+
+// Replace implements [Handler].
+func (h *Status) Replace(ctx context.Context, tx *store.Tx, did syntax.DID, recs []Record) ([]Result, error) {
+	rows := make([]store.Status, 0, len(recs))
+	var (
+		bad []syntax.ATURI
+		out []Result
+	)
+	for _, rec := range recs {
+		row, invalid := h.Row(rec)
+		if invalid != nil {
+			bad = append(bad, rec.URI())
+			out = append(out, Result{Action: "update", URI: rec.URI(), Invalid: invalid})
+			continue
+		}
+		rows = append(rows, row)
 	}
+	removed, err := tx.ReplaceStatuses(ctx, did, rows, bad)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range removed {
+		out = append(out, Result{Action: "delete", URI: u})
+	}
+	return out, nil
+}
+
+// Row validates a status record (CBOR if it has it, else JSON) and turns
+// it into a row; the error wraps ErrInvalid.
+func (h *Status) Row(rec Record) (store.Status, error) {
+	var (
+		m   map[string]any
+		err error
+	)
+	switch {
+	case rec.CBOR == nil && len(rec.JSON) == 0:
+		return store.Status{}, fmt.Errorf("%w: no record", ErrInvalid)
+	case rec.CBOR != nil:
+		if err := h.v.ValidateCBOR(StatusNSID, rec.CBOR); err != nil {
+			return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		if m, err = atdata.UnmarshalCBOR(rec.CBOR); err != nil {
+			return store.Status{}, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
+		}
+	default:
+		if m, err = atdata.UnmarshalJSON(rec.JSON); err != nil {
+			return store.Status{}, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
+		}
+		if err := h.v.ValidateRecord(StatusNSID, m); err != nil {
+			return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	}
+	return statusRow(rec.DID, rec.RKey, rec.CID, rec.Rev, m, rec.IndexedAt)
+}
+
+// statusRow builds the row for a record the lexicon accepted: decoded into
+// the generated type (which checks $type and the required fields and keeps
+// unknown ones), with what the row needs beyond the lexicon: the record
+// key is a TID (the schema's key type) and the status is not empty. The
+// row keeps the whole record, unknown fields included, as JSON.
+func statusRow(did syntax.DID, rkey syntax.RecordKey, cid, rev string, m map[string]any, now time.Time) (store.Status, error) {
 	if _, err := syntax.ParseTID(rkey.String()); err != nil {
 		return store.Status{}, fmt.Errorf("%w: record key %q is not a TID: %w", ErrInvalid, rkey, err)
 	}
-	status, ok := rec["status"].(string)
-	if !ok || status == "" {
-		return store.Status{}, fmt.Errorf("%w: no status", ErrInvalid)
-	}
-	created, ok := rec["createdAt"].(string)
-	if !ok {
-		return store.Status{}, fmt.Errorf("%w: no createdAt", ErrInvalid)
-	}
-	createdAt, err := parseDatetime(created)
-	if err != nil {
-		return store.Status{}, fmt.Errorf("%w: createdAt: %w", ErrInvalid, err)
-	}
-	js, err := recordJSON(rec)
+	js, err := recordJSON(m)
 	if err != nil {
 		return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
+	var rec genstatus.Status
+	if err := json.Unmarshal(js, &rec); err != nil {
+		return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if rec.Status == "" {
+		return store.Status{}, fmt.Errorf("%w: no status", ErrInvalid)
+	}
+	createdAt, err := parseDatetime(rec.CreatedAt)
+	if err != nil {
+		return store.Status{}, fmt.Errorf("%w: createdAt: %w", ErrInvalid, err)
+	}
 	return store.Status{
-		URI:       StatusURI(did, rkey),
+		URI:       URI(did, StatusNSID, rkey),
 		AuthorDID: did,
 		RKey:      rkey,
-		Status:    status,
+		Status:    rec.Status,
 		CID:       cid,
 		Rev:       rev,
 		Record:    js,

@@ -15,7 +15,6 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/gorilla/websocket"
 
-	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -74,7 +73,7 @@ func TestIngestAccountAndIdentityEvents(t *testing.T) {
 	st, _ := openStore(t)
 	ctx := context.Background()
 	did := syntax.DID("did:plc:ewvi7nxzyoun6zhxrhs64oiz")
-	uri := collection.StatusURI(did, "3n2zvnxlhns2m")
+	uri := statusURI(did, "3n2zvnxlhns2m")
 	err := st.UpsertStatus(ctx, store.Status{URI: uri, AuthorDID: did, RKey: "3n2zvnxlhns2m", Status: "🦋",
 		Record: []byte(`{}`), CreatedAt: time.Now(), IndexedAt: time.Now()})
 	if err != nil {

@@ -13,17 +13,15 @@ import (
 	"github.com/statusphere/statusphere/internal/verify"
 )
 
-// handleCommit handles a #commit: a commit touching nothing of ours only
-// moves the cursor; otherwise it is verified and its status ops applied in
-// one transaction with the cursor. A commit that fails verification is
+// handleCommit handles a #commit: a commit touching no registered
+// collection only moves the cursor; otherwise it is verified and its ops
+// on registered collections applied, through their handlers, in one
+// transaction with the cursor. A commit that fails verification is
 // dropped, logged and counted. It returns an error only if ctx ended.
 func (i *Ingester) handleCommit(ctx context.Context, seq int64, evt *comatproto.SyncSubscribeRepos_Commit) error {
 	var ours []*comatproto.SyncSubscribeRepos_RepoOp
 	for _, op := range evt.Ops {
-		if op == nil {
-			continue
-		}
-		if _, ok := isOurs(op.Path); ok {
+		if op != nil && i.collections.WantsPath(op.Path) {
 			ours = append(ours, op)
 		}
 	}
@@ -31,7 +29,7 @@ func (i *Ingester) handleCommit(ctx context.Context, seq int64, evt *comatproto.
 		i.markHandled(seq)
 		return nil
 	}
-	changes, err := i.verifiedChanges(ctx, evt, ours)
+	ops, err := i.verifiedOps(ctx, evt, ours)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -42,16 +40,22 @@ func (i *Ingester) handleCommit(ctx context.Context, seq int64, evt *comatproto.
 		return nil
 	}
 	did := syntax.DID(evt.Repo)
-	if err := i.apply(ctx, seq, repoRev{did: did, rev: evt.Rev}, changes, true); err != nil {
+	if err := i.apply(ctx, seq, repoRev{did: did, rev: evt.Rev}, ops, true); err != nil {
 		return err
 	}
 	i.verifier.Applied(did, evt.Rev)
 	return nil
 }
 
-// verifiedChanges verifies evt (retrying a few times when the signing key
-// cannot be fetched) and turns its ops on our collection into changes.
-func (i *Ingester) verifiedChanges(ctx context.Context, evt *comatproto.SyncSubscribeRepos_Commit, ours []*comatproto.SyncSubscribeRepos_RepoOp) ([]collection.Change, error) {
+// recordOp is one verified operation to hand to a collection handler.
+type recordOp struct {
+	action string // create, update or delete
+	rec    collection.Record
+}
+
+// verifiedOps verifies evt (retrying a few times when the signing key
+// cannot be fetched) and returns its ops on registered collections.
+func (i *Ingester) verifiedOps(ctx context.Context, evt *comatproto.SyncSubscribeRepos_Commit, ours []*comatproto.SyncSubscribeRepos_RepoOp) ([]recordOp, error) {
 	did, err := syntax.ParseDID(evt.Repo)
 	if err != nil {
 		return nil, fmt.Errorf("%w: repo DID: %w", verify.ErrFailed, err)
@@ -68,64 +72,58 @@ func (i *Ingester) verifiedChanges(ctx context.Context, evt *comatproto.SyncSubs
 		return nil, err
 	}
 	now := time.Now().UTC()
-	changes := make([]collection.Change, 0, len(ops))
+	out := make([]recordOp, 0, len(ops))
 	for _, op := range ops {
-		uri := collection.StatusURI(did, op.RKey)
-		if op.Action == "delete" {
-			changes = append(changes, collection.Change{Action: op.Action, URI: uri, Remove: true})
-			continue
+		rec := collection.Record{DID: did, Collection: op.Collection, RKey: op.RKey, Rev: evt.Rev, CBOR: op.CBOR, IndexedAt: now}
+		if op.Action != "delete" {
+			rec.CID = op.CID.String()
 		}
-		row, err := collection.StatusFromCBOR(i.validator, did, op.RKey, op.CID.String(), evt.Rev, op.CBOR, now)
-		if err != nil {
-			changes = append(changes, collection.Change{Action: op.Action, URI: uri, Remove: true, Invalid: err})
-			continue
-		}
-		changes = append(changes, collection.Change{Action: op.Action, URI: uri, Row: row})
+		out = append(out, recordOp{action: op.Action, rec: rec})
 	}
-	return changes, nil
+	return out, nil
 }
 
-// repoRev is the revision of a repository that a set of changes brings it
-// to.
+// repoRev is the revision of a repository that a set of operations brings
+// it to.
 type repoRev struct {
 	did syntax.DID
-	rev string // "" when unknown: the changes apply unconditionally
-	// orSame also applies the changes when rev is the revision applied
+	rev string // "" when unknown: the operations apply unconditionally
+	// orSame also applies the operations when rev is the revision applied
 	// last: Jetstream sends one event per op of a commit.
 	orSame bool
 }
 
-// apply stores changes and the cursor pos in one transaction, then counts
-// and logs them unless they replay events already counted. The changes are
-// written only if rr.rev is newer than the repository's stored revision
-// (which moves to it in the same transaction); otherwise the stored state
-// reflects them already (a backfill or resync snapshot got there first, or
-// a replay) and only the cursor moves. An invalid record removes any row at
-// its URI (an older version, or an optimistic write): the row must not show
-// what the repository no longer holds.
-func (i *Ingester) apply(ctx context.Context, pos int64, rr repoRev, changes []collection.Change, count bool) error {
-	applied := false
+// apply hands ops to their collections' handlers and stores the cursor pos
+// in one transaction, then counts and logs them unless they replay events
+// already counted. The ops are applied only if rr.rev is newer than the
+// repository's stored revision (store.Tx.WriteAtRev); otherwise the stored
+// state reflects them already (a backfill or resync snapshot got there
+// first, or a replay) and only the cursor moves. A handler that fails
+// rolls the whole transaction back, cursor included: the event is retried.
+func (i *Ingester) apply(ctx context.Context, pos int64, rr repoRev, ops []recordOp, count bool) error {
+	var (
+		applied bool
+		results []collection.Result
+	)
 	err := i.writeTx(ctx, pos, func(tx *store.Tx) error {
-		applied = false
-		if rr.rev != "" {
-			ok, err := tx.AdvanceRepoRev(ctx, rr.did, rr.rev, rr.orSame)
-			if err != nil || !ok {
-				return err
-			}
-		}
-		for _, c := range changes {
-			if c.Remove {
-				if err := tx.DeleteStatus(ctx, c.URI); err != nil {
+		results = results[:0]
+		write := func() error {
+			for _, op := range ops {
+				res, err := i.collections.Apply(ctx, tx, op.action, op.rec)
+				if err != nil {
 					return err
 				}
-				continue
+				results = append(results, res)
 			}
-			if err := tx.UpsertStatus(ctx, c.Row); err != nil {
-				return err
-			}
+			return nil
 		}
-		applied = true
-		return nil
+		if rr.rev == "" {
+			applied = true
+			return write()
+		}
+		var err error
+		applied, err = tx.WriteAtRev(ctx, rr.did, rr.rev, rr.orSame, write)
+		return err
 	})
 	if err != nil || !count {
 		return err
@@ -135,14 +133,19 @@ func (i *Ingester) apply(ctx context.Context, pos int64, rr repoRev, changes []c
 		i.log.Debug("skipping a commit the stored state already reflects", "did", rr.did, "rev", rr.rev, "seq", pos)
 		return nil
 	}
-	for _, c := range changes {
-		if c.Invalid != nil {
+	i.count(pos, results)
+	return nil
+}
+
+// count counts and logs the results of stored operations.
+func (i *Ingester) count(pos int64, results []collection.Result) {
+	for _, r := range results {
+		if r.Invalid != nil {
 			i.m.invalidRecord()
-			i.log.Warn("skipping an invalid status record", "uri", c.URI, "seq", pos, "error", c.Invalid)
+			i.log.Warn("skipping an invalid record", "uri", r.URI, "seq", pos, "error", r.Invalid)
 			continue
 		}
-		i.m.applyOp(c.Action)
-		i.log.Debug("status "+c.Action, "uri", c.URI, "seq", pos)
+		i.m.applyOp(r.Action)
+		i.log.Debug("record "+r.Action, "uri", r.URI, "seq", pos)
 	}
-	return nil
 }

@@ -22,6 +22,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/testnet"
@@ -286,4 +287,22 @@ func recordedFrames(t testing.TB) ([]*frame, *identity.MockDirectory) {
 // (a BaseDirectory: DID documents from the local PLC).
 func dids(net *testnet.Network) verify.DIDResolver {
 	return net.Directory().(verify.DIDResolver)
+}
+
+// Collection is the status collection, as the tests write it.
+const Collection = string(collection.StatusNSID)
+
+// statusURI is the AT-URI of the status record rkey in did's repo.
+func statusURI(did syntax.DID, rkey syntax.RecordKey) syntax.ATURI {
+	return collection.URI(did, collection.StatusNSID, rkey)
+}
+
+// isOurs reports whether a repo path names a status record, and returns
+// its record key.
+func isOurs(path string) (rkey string, ok bool) {
+	rest, found := strings.CutPrefix(path, Collection)
+	if !found || len(rest) < 2 || rest[0] != '/' {
+		return "", false
+	}
+	return rest[1:], true
 }

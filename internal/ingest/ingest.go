@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,17 +18,10 @@ import (
 
 	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/lease"
-	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/verify"
 )
-
-// Collection is the record collection the ingester stores.
-const Collection = string(collectionNSID)
-
-// collectionNSID is Collection as an NSID.
-const collectionNSID = lexicon.StatusNSID
 
 // Sources an ingester can read.
 const (
@@ -125,8 +117,12 @@ type IdentityRefresher interface {
 type Deps struct {
 	// Store is the database (required).
 	Store Store
-	// Validator checks records (required).
+	// Validator checks records (required unless Collections is set).
 	Validator Validator
+	// Collections maps the collections stored to their handlers (default:
+	// collection.Default(Validator), the status collection). The ingester
+	// applies operations on these and drops the rest unverified.
+	Collections *collection.Registry
 	// Directory resolves DIDs to their DID documents, for signing keys and
 	// PDS endpoints (required for the relay source); no handle is resolved
 	// on the stream's path. Keys are cached by the verifier; #identity
@@ -149,17 +145,17 @@ type Deps struct {
 
 // Ingester applies the events of one source to the store.
 type Ingester struct {
-	cfg       Config
-	source    string // cursor name: "relay:host" or "jetstream:host"
-	url       *url.URL
-	store     Store
-	validator Validator
-	verifier  *verify.Verifier
-	fetch     *collection.Fetcher // nil without a Directory (Jetstream)
-	dialer    *websocket.Dialer
-	log       *slog.Logger
-	m         *metrics
-	refreshes *refresher
+	cfg         Config
+	source      string // cursor name: "relay:host" or "jetstream:host"
+	url         *url.URL
+	store       Store
+	verifier    *verify.Verifier
+	collections *collection.Registry
+	fetch       *collection.Fetcher // nil without a Directory (Jetstream)
+	dialer      *websocket.Dialer
+	log         *slog.Logger
+	m           *metrics
+	refreshes   *refresher
 
 	running atomic.Bool
 
@@ -188,18 +184,18 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 	deps.setDefaults(cfg)
 	log := deps.Logger.With("component", "ingest", "source", cfg.Source)
 	i := &Ingester{
-		cfg:       cfg,
-		source:    cfg.Source + ":" + u.Host,
-		url:       u,
-		store:     deps.Store,
-		validator: deps.Validator,
-		dialer:    deps.Dialer,
-		log:       log,
-		m:         m,
+		cfg:         cfg,
+		source:      cfg.Source + ":" + u.Host,
+		url:         u,
+		store:       deps.Store,
+		collections: deps.Collections,
+		dialer:      deps.Dialer,
+		log:         log,
+		m:           m,
 	}
 	if deps.Directory != nil {
 		i.verifier = verify.New(deps.Directory)
-		i.fetch = collection.NewFetcher(i.verifier, deps.Validator, pds.New(deps.HTTPClient, cfg.UserAgent), cfg.ResyncTimeout, cfg.MaxRepoBytes)
+		i.fetch = collection.NewFetcher(i.verifier, deps.Collections, pds.New(deps.HTTPClient, cfg.UserAgent), cfg.ResyncTimeout, cfg.MaxRepoBytes)
 	}
 	if deps.Identities != nil {
 		i.refreshes = newRefresher(deps.Identities, log, m)
@@ -233,8 +229,8 @@ func (cfg *Config) check(deps Deps) (*url.URL, error) {
 	if deps.Store == nil {
 		return nil, errors.New("ingest: Deps.Store is required")
 	}
-	if deps.Validator == nil {
-		return nil, errors.New("ingest: Deps.Validator is required")
+	if deps.Validator == nil && deps.Collections == nil {
+		return nil, errors.New("ingest: Deps.Validator or Deps.Collections is required")
 	}
 	var (
 		u   *url.URL
@@ -259,6 +255,9 @@ func (cfg *Config) check(deps Deps) (*url.URL, error) {
 
 // setDefaults fills in the optional deps.
 func (deps *Deps) setDefaults(cfg Config) {
+	if deps.Collections == nil {
+		deps.Collections = collection.Default(deps.Validator)
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -426,14 +425,4 @@ func (i *Ingester) summarize(ctx context.Context) {
 			"cursor", h.Cursor, "lag", h.Lag.Round(time.Millisecond), "interval", i.cfg.SummaryInterval)
 		last = c
 	}
-}
-
-// isOurs reports whether a repo path names a record of our collection, and
-// returns its record key.
-func isOurs(path string) (rkey string, ok bool) {
-	rest, found := strings.CutPrefix(path, Collection)
-	if !found || len(rest) < 2 || rest[0] != '/' {
-		return "", false
-	}
-	return rest[1:], true
 }

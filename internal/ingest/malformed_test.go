@@ -22,7 +22,6 @@ import (
 	car "github.com/ipld/go-car"
 	carutil "github.com/ipld/go-car/util"
 	"github.com/multiformats/go-multihash"
-	"github.com/statusphere/statusphere/internal/collection"
 )
 
 // encodeFrame encodes f as a subscribeRepos frame.
@@ -349,7 +348,7 @@ func TestIngestSurvivesMalformedFrames(t *testing.T) {
 	heldURI := syntax.ATURI("")
 	for _, op := range held.commit.Ops {
 		if rk, ok := isOurs(op.Path); ok {
-			heldURI = collection.StatusURI(syntax.DID(held.commit.Repo), syntax.RecordKey(rk))
+			heldURI = statusURI(syntax.DID(held.commit.Repo), syntax.RecordKey(rk))
 		}
 	}
 	release <- struct{}{}

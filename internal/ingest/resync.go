@@ -64,7 +64,7 @@ func (i *Ingester) handleSync(ctx context.Context, seq int64, evt *comatproto.Sy
 		i.markHandled(seq) // nothing of ours, before or after
 		return nil
 	}
-	applied, err := i.applyResync(ctx, seq, snap)
+	applied, results, err := i.applyResync(ctx, seq, snap)
 	if err != nil {
 		return err
 	}
@@ -73,12 +73,12 @@ func (i *Ingester) handleSync(ctx context.Context, seq int64, evt *comatproto.Sy
 	// (counted as stale, not as failures).
 	i.verifier.Applied(did, commit.Rev)
 	i.m.resync(true)
-	valid, invalid := snap.Counts()
+	valid, invalid := snap.Counts(results)
 	if !applied {
 		i.log.Info("resync fetched an older state than the one applied already; kept", "did", did, "seq", seq, "rev", snap.Rev)
 		return nil
 	}
-	i.log.Info("resynced a repository after #sync", "did", did, "seq", seq, "rev", snap.Rev, "statuses", valid, "invalid", invalid)
+	i.log.Info("resynced a repository after #sync", "did", did, "seq", seq, "rev", snap.Rev, "records", valid, "invalid", invalid)
 	return nil
 }
 
@@ -107,7 +107,7 @@ func (i *Ingester) resyncSnapshot(ctx context.Context, did syntax.DID, synced *r
 	if !held {
 		// A cheap, unverified hint: only what is fetched and verified below
 		// is ever stored, so a lying answer can only make us skip work.
-		if n, err := i.fetch.CountRemote(ctx, pds, did); err == nil && n == 0 {
+		if has, err := i.fetch.HasRecords(ctx, pds, did); err == nil && !has {
 			return nil, nil
 		}
 	}
@@ -121,30 +121,28 @@ func (i *Ingester) resyncSnapshot(ctx context.Context, did syntax.DID, synced *r
 	return snap, nil
 }
 
-// applyResync makes snap the repository's statuses, with the cursor, in one
-// transaction; applied is false when a newer state was applied already
+// applyResync makes snap the repository's records, with the cursor, in
+// one transaction; applied is false when a newer state was applied already
 // (by a backfill), which is then kept.
-func (i *Ingester) applyResync(ctx context.Context, seq int64, snap *collection.Snapshot) (applied bool, err error) {
-	var removed []syntax.ATURI
+func (i *Ingester) applyResync(ctx context.Context, seq int64, snap *collection.Snapshot) (applied bool, results []collection.Result, err error) {
 	err = i.writeTx(ctx, seq, func(tx *store.Tx) error {
 		var err error
-		removed, applied, err = collection.ApplySnapshot(ctx, tx, snap)
+		results, applied, err = collection.ApplySnapshot(ctx, tx, i.collections, snap)
 		return err
 	})
 	if err != nil || !applied {
-		return false, err
+		return false, nil, err
 	}
 	// Invalid records are counted here: the commits that wrote them, if
 	// they come after the #sync, are refused as already reflected.
-	for _, c := range snap.Changes {
-		if c.Invalid != nil {
+	for _, r := range results {
+		if r.Invalid != nil {
 			i.m.invalidRecord()
-			i.log.Warn("resync skipped an invalid status record", "uri", c.URI, "seq", seq, "error", c.Invalid)
+			i.log.Warn("resync skipped an invalid record", "uri", r.URI, "seq", seq, "error", r.Invalid)
+			continue
 		}
+		i.m.applyOp(r.Action)
+		i.log.Debug("record gone after resync", "uri", r.URI, "seq", seq)
 	}
-	for _, u := range removed {
-		i.m.applyOp("delete")
-		i.log.Debug("status gone after resync", "uri", u, "seq", seq)
-	}
-	return true, nil
+	return true, results, nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/statusphere/statusphere/internal/collection"
 	appidentity "github.com/statusphere/statusphere/internal/identity"
 	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store"
@@ -93,10 +94,16 @@ func TestIsOurs(t *testing.T) {
 		"xyz.statusphere/3jzfcijpj2z2a":         "",
 		"app.bsky.feed.post/3jzfcijpj2z2a":      "",
 	}
+	// The stream's filter is the registry's: it wants exactly the paths
+	// of the status collection.
+	reg := collection.Default(catalog(t))
 	for path, want := range cases {
 		got, ok := isOurs(path)
 		if got != want || ok != (want != "") {
 			t.Errorf("isOurs(%q) = %q, %v; want %q", path, got, ok, want)
+		}
+		if reg.WantsPath(path) != (want != "") {
+			t.Errorf("WantsPath(%q) = %v, want %v", path, !ok, ok)
 		}
 	}
 }

@@ -73,6 +73,8 @@ var conformanceCases = []conformanceCase{
 	{"repo_rev_advance", testRepoRevAdvance},
 	{"repo_rev_serialized", testRepoRevSerialized},
 	{"status_uris_by_author", testStatusURIsByAuthor},
+	{"tx_write_at_rev", testWriteAtRev},
+	{"tx_replace_statuses", testReplaceStatuses},
 	{"backfill_run", testBackfillRun},
 	{"backfill_repos", testBackfillRepos},
 }
