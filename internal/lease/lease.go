@@ -2,11 +2,8 @@ package lease
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"log/slog"
-	"os"
 	"time"
 )
 
@@ -38,11 +35,12 @@ type Lease struct {
 }
 
 // Acquire waits until the holder holds the lease, asking every third of
-// the TTL; it returns ctx's error if ctx ends first.
+// the TTL; it returns ctx's error if ctx ends first. A lease held by a
+// process of this host that is gone (a crash) is taken over at once.
 func (l Lease) Acquire(ctx context.Context) error {
 	waiting := false
 	for {
-		ok, err := l.Store.AcquireLease(ctx, l.Name, l.Holder, l.TTL, time.Now())
+		ok, err := l.try(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -58,6 +56,15 @@ func (l Lease) Acquire(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// try asks for the lease once, taking it over from a dead local holder.
+func (l Lease) try(ctx context.Context) (bool, error) {
+	ok, err := l.Store.AcquireLease(ctx, l.Name, l.Holder, l.TTL, time.Now())
+	if err != nil || ok {
+		return ok, err
+	}
+	return l.takeOverDead(ctx)
 }
 
 // Hold runs work, which the caller started after Acquire, with a context
@@ -135,11 +142,4 @@ func (l Lease) release() {
 		return
 	}
 	l.Log.Info("released the lease", "lease", l.Name, "holder", l.Holder)
-}
-
-// DefaultHolder names this process in a lease: host, PID and a random
-// suffix (two processes never share a name).
-func DefaultHolder() string {
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])
 }

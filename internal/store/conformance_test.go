@@ -70,6 +70,7 @@ var conformanceCases = []conformanceCase{
 	{"web_session_expiry", testWebSession},
 	{"lease", testLease},
 	{"lease_one_winner", testLeaseOneWinner},
+	{"lease_take_over", testLeaseTakeOver},
 	{"repo_rev_advance", testRepoRevAdvance},
 	{"repo_rev_serialized", testRepoRevSerialized},
 	{"status_uris_by_author", testStatusURIsByAuthor},
