@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/statusphere/statusphere/internal/app"
-	"github.com/statusphere/statusphere/internal/ingest"
+	"github.com/statusphere/statusphere/internal/backfill"
 )
 
 // runBackfill runs `statusphere backfill`: it fetches the existing statuses
@@ -37,7 +37,7 @@ func runBackfill(ctx context.Context, args []string, _, stderr io.Writer) error 
 		bar = newProgressBar(stderr)
 		log = cfg.LoggerTo(bar) // log lines go above the bar
 	}
-	p, err := app.Backfill(ctx, cfg, log, func(b *ingest.Backfiller) {
+	p, err := app.Backfill(ctx, cfg, log, func(b *backfill.Backfiller) {
 		if bar != nil {
 			bar.watch(b.Progress, 250*time.Millisecond)
 		}
@@ -106,7 +106,7 @@ func (b *progressBar) draw(line string) {
 }
 
 // watch redraws the bar from progress every interval until stop.
-func (b *progressBar) watch(progress func() ingest.BackfillProgress, every time.Duration) {
+func (b *progressBar) watch(progress func() backfill.Progress, every time.Duration) {
 	b.mu.Lock()
 	b.started = true
 	b.mu.Unlock()
@@ -148,7 +148,7 @@ const barWidth = 24
 
 // renderProgress is the bar's line: repositories done of the total,
 // statuses stored, rate and ETA.
-func renderProgress(p ingest.BackfillProgress) string {
+func renderProgress(p backfill.Progress) string {
 	if p.Total == 0 && p.Discovering {
 		return "backfill: discovering repositories…"
 	}

@@ -7,22 +7,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/statusphere/statusphere/internal/ingest"
+	"github.com/statusphere/statusphere/internal/backfill"
 )
 
 func TestRenderProgress(t *testing.T) {
 	cases := []struct {
 		name string
-		p    ingest.BackfillProgress
+		p    backfill.Progress
 		want []string
 	}{
-		{"discovering, nothing yet", ingest.BackfillProgress{Discovering: true}, []string{"discovering repositories"}},
-		{"discovering", ingest.BackfillProgress{Discovering: true, Total: 40, Done: 10, Records: 25, Rate: 2.5, ETA: 12 * time.Second},
+		{"discovering, nothing yet", backfill.Progress{Discovering: true}, []string{"discovering repositories"}},
+		{"discovering", backfill.Progress{Discovering: true, Total: 40, Done: 10, Records: 25, Rate: 2.5, ETA: 12 * time.Second},
 			[]string{" 25% 10/40+ repos", "25 statuses", "2.5 repos/s", "ETA ?"}},
-		{"half", ingest.BackfillProgress{Total: 1000, Done: 480, Skipped: 15, Failed: 5, Records: 1234, Rate: 12.25, ETA: 83 * time.Second},
+		{"half", backfill.Progress{Total: 1000, Done: 480, Skipped: 15, Failed: 5, Records: 1234, Rate: 12.25, ETA: 83 * time.Second},
 			[]string{"████████████░░░░░░░░░░░░", " 50% 500/1000 repos", "1234 statuses", "12.2 repos/s", "ETA 1m23s", "5 failed"}},
-		{"done", ingest.BackfillProgress{Total: 3, Done: 3, Records: 9}, []string{"████████████████████████", "100% 3/3 repos", "done"}},
-		{"empty run", ingest.BackfillProgress{}, []string{"100% 0/0 repos", "done"}},
+		{"done", backfill.Progress{Total: 3, Done: 3, Records: 9}, []string{"████████████████████████", "100% 3/3 repos", "done"}},
+		{"empty run", backfill.Progress{}, []string{"100% 0/0 repos", "done"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,7 +53,7 @@ func TestProgressBarKeepsLogsAbove(t *testing.T) {
 		t.Fatalf("output %q, want %q", out.String(), want)
 	}
 	out.Reset()
-	b.watch(func() ingest.BackfillProgress { return ingest.BackfillProgress{Total: 2, Done: 2} }, time.Hour)
+	b.watch(func() backfill.Progress { return backfill.Progress{Total: 2, Done: 2} }, time.Hour)
 	b.stop()
 	if s := out.String(); !strings.HasSuffix(s, "done\n") || !strings.HasPrefix(s, clearLine+"backfill ") {
 		t.Fatalf("after stop: %q, want the final bar ending in a newline", s)

@@ -9,11 +9,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/backfill"
 	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/identity"
 	"github.com/statusphere/statusphere/internal/ingest"
-	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/oauth"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
@@ -58,7 +57,7 @@ type App struct {
 	Ingester *ingest.Ingester // nil unless cfg.Ingest
 	// Backfiller fetches the statuses written before the first start; nil
 	// unless cfg.Ingest (see backfill.go).
-	Backfiller  *ingest.Backfiller
+	Backfiller  *backfill.Backfiller
 	backfillDue bool // Run starts it once the ingester is connected
 	ln          net.Listener
 	handler     http.Handler // the web app, or only /metrics and /healthz
@@ -89,18 +88,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 }
 
 func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, ln net.Listener) (*App, error) {
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	c, err := openCore(ctx, cfg, o)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", databaseName(cfg.DatabaseURL), err)
+		return nil, err
 	}
-	cat, err := lexicon.Load(statusphere.Lexicons)
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("load lexicons: %w", err)
-	}
-	dir := identity.NewDirectory(identity.Config{
-		PLCURL: cfg.PLCURL, HTTPClient: o.httpClient, LocalHandleSuffixes: o.localSuffixes, UserAgent: userAgent,
-	})
+	st, cat, dir := c.store, c.catalog, c.dir
 	resolver := identity.NewResolver(dir, st, log.With("component", "identity"))
 	reg := newRegistry(st)
 	a := &App{cfg: cfg, log: log, Store: st, Identity: resolver, ln: ln}
@@ -110,14 +102,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 			Source: cfg.Source, RelayURL: cfg.RelayURL, JetstreamURL: cfg.JetstreamURL, UserAgent: userAgent,
 			LeaseTTL: cfg.LeaseTTL,
 		}, ingest.Deps{
-			Store: st, Validator: cat, Directory: dir, Identities: resolver, HTTPClient: o.httpClient,
+			Store: st, Validator: cat, Collections: c.collections, Directory: c.dids, Identities: resolver, HTTPClient: o.httpClient,
 			Registry: reg, Logger: log, // the ingester names its component itself
 		})
 		if err != nil {
 			st.Close()
 			return nil, fmt.Errorf("ingester: %w", err)
 		}
-		if err := a.scheduleBackfill(ctx, cat, dir, o.httpClient, reg); err != nil {
+		if err := a.scheduleBackfill(ctx, c, reg); err != nil {
 			st.Close()
 			return nil, err
 		}

@@ -5,17 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
-	atidentity "github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/backfill"
 	"github.com/statusphere/statusphere/internal/config"
-	"github.com/statusphere/statusphere/internal/identity"
-	"github.com/statusphere/statusphere/internal/ingest"
-	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -24,11 +19,11 @@ import (
 const backfillRetry = time.Minute
 
 // newBackfiller builds the backfill from cfg.
-func newBackfiller(cfg config.Config, st *store.Store, cat *lexicon.Catalog, dir atidentity.Directory, client *http.Client, reg prometheus.Registerer, log *slog.Logger) (*ingest.Backfiller, error) {
-	b, err := ingest.NewBackfiller(ingest.BackfillConfig{
+func newBackfiller(cfg config.Config, c *core, reg prometheus.Registerer, log *slog.Logger) (*backfill.Backfiller, error) {
+	b, err := backfill.New(backfill.Config{
 		URL: cfg.BackfillURL, Workers: cfg.BackfillWorkers, UserAgent: userAgent,
-	}, ingest.BackfillDeps{
-		Store: st, Validator: cat, Directory: dir, HTTPClient: client, Registry: reg, Logger: log,
+	}, backfill.Deps{
+		Store: c.store, Validator: c.catalog, Collections: c.collections, Directory: c.dids, HTTPClient: c.client, Registry: reg, Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("backfill: %w", err)
@@ -41,8 +36,8 @@ func newBackfiller(cfg config.Config, st *store.Store, cat *lexicon.Catalog, dir
 // stored yet: the ingester will start from live events, so what was
 // written before must be fetched), or to resume a run that was interrupted.
 // It must run before the ingester stores its first cursor.
-func (a *App) scheduleBackfill(ctx context.Context, cat *lexicon.Catalog, dir atidentity.Directory, client *http.Client, reg prometheus.Registerer) error {
-	b, err := newBackfiller(a.cfg, a.Store, cat, dir, client, reg, a.log)
+func (a *App) scheduleBackfill(ctx context.Context, c *core, reg prometheus.Registerer) error {
+	b, err := newBackfiller(a.cfg, c, reg, a.log)
 	if err != nil {
 		return err
 	}
@@ -76,7 +71,7 @@ func (a *App) startBackfill(ctx context.Context) (stop func()) {
 		defer close(done)
 		log := a.log.With("component", "backfill")
 		log.Info("backfill scheduled: it starts once the ingester is connected")
-		for !a.Ingester.Status().Connected {
+		for !a.Ingester.Health().Connected {
 			select {
 			case <-ctx.Done():
 				return
@@ -117,7 +112,7 @@ func (a *App) startBackfill(ctx context.Context) (stop func()) {
 // converges with. watch, when not nil, is called with the backfiller before
 // it starts (the command draws its progress bar from it). Options are New's
 // (tests pass the local network's HTTP client).
-func Backfill(ctx context.Context, cfg config.Config, log *slog.Logger, watch func(*ingest.Backfiller), opts ...Option) (ingest.BackfillProgress, error) {
+func Backfill(ctx context.Context, cfg config.Config, log *slog.Logger, watch func(*backfill.Backfiller), opts ...Option) (backfill.Progress, error) {
 	o := options{}
 	for _, opt := range opts {
 		opt(&o)
@@ -125,21 +120,14 @@ func Backfill(ctx context.Context, cfg config.Config, log *slog.Logger, watch fu
 	if o.httpClient == nil {
 		o.httpClient = newHTTPClient(cfg.PLCURL, cfg.BackfillURL)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	c, err := openCore(ctx, cfg, o)
 	if err != nil {
-		return ingest.BackfillProgress{}, fmt.Errorf("open database: %w", err)
+		return backfill.Progress{}, err
 	}
-	defer st.Close()
-	cat, err := lexicon.Load(statusphere.Lexicons)
+	defer c.store.Close()
+	b, err := newBackfiller(cfg, c, nil, log)
 	if err != nil {
-		return ingest.BackfillProgress{}, fmt.Errorf("load lexicons: %w", err)
-	}
-	dir := identity.NewDirectory(identity.Config{
-		PLCURL: cfg.PLCURL, HTTPClient: o.httpClient, LocalHandleSuffixes: o.localSuffixes, UserAgent: userAgent,
-	})
-	b, err := newBackfiller(cfg, st, cat, dir, o.httpClient, nil, log)
-	if err != nil {
-		return ingest.BackfillProgress{}, err
+		return backfill.Progress{}, err
 	}
 	if watch != nil {
 		watch(b)

@@ -18,8 +18,8 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	"github.com/statusphere/statusphere/internal/app"
+	"github.com/statusphere/statusphere/internal/backfill"
 	"github.com/statusphere/statusphere/internal/config"
-	"github.com/statusphere/statusphere/internal/ingest"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/testnet"
 )
@@ -135,7 +135,7 @@ func TestBackfillOnlyOnFirstStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the second status", func() bool { c, _ := first.Store.CountStatuses(t.Context()); return c == 2 })
-	run, err := first.Store.BackfillRun(t.Context(), ingest.Collection)
+	run, err := first.Store.BackfillRun(t.Context(), backfill.RunName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,12 +143,12 @@ func TestBackfillOnlyOnFirstStart(t *testing.T) {
 
 	hooks := &getRepoHook{next: n.HTTPClient.Transport}
 	second := startApp(t, n, db, app.WithHTTPClient(hooks.client()))
-	waitFor(t, 10*time.Second, "the ingester to connect", func() bool { return second.Ingester.Status().Connected })
+	waitFor(t, 10*time.Second, "the ingester to connect", func() bool { return second.Ingester.Health().Connected })
 	time.Sleep(300 * time.Millisecond) // a backfill would start at once
 	if got := hooks.fetches.Load(); got != 0 {
 		t.Errorf("a restart fetched %d repositories, want none (the backfill ran on the first start)", got)
 	}
-	if again, err := second.Store.BackfillRun(t.Context(), ingest.Collection); err != nil || !again.StartedAt.Equal(run.StartedAt) || !again.Finished {
+	if again, err := second.Store.BackfillRun(t.Context(), backfill.RunName); err != nil || !again.StartedAt.Equal(run.StartedAt) || !again.Finished {
 		t.Errorf("after a restart the backfill run is %+v (%v), want the first start's, finished", again, err)
 	}
 	second.stop()
@@ -223,7 +223,7 @@ func storedStatuses(t *testing.T, st *store.Store, accts ...*testnet.Account) ma
 func waitBackfilled(t *testing.T, st *store.Store) {
 	t.Helper()
 	waitFor(t, 30*time.Second, "the backfill to finish", func() bool {
-		run, err := st.BackfillRun(context.Background(), ingest.Collection)
+		run, err := st.BackfillRun(context.Background(), backfill.RunName)
 		return err == nil && run.Finished
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/statusphere/statusphere/internal/backfill"
 	"github.com/statusphere/statusphere/internal/ingest"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/web"
@@ -59,7 +60,7 @@ func databaseCheck(st *store.Store) web.Check {
 // ingestCheck is /healthz's ingester check: healthy while connected.
 func ingestCheck(in *ingest.Ingester) web.Check {
 	return func(context.Context) (any, bool) {
-		h := in.Status()
+		h := in.Health()
 		return map[string]any{
 			"connected": h.Connected, "holds_lease": h.HoldsLease, "cursor": h.Cursor,
 			"lag_seconds": h.Lag.Seconds(), "last_event": h.LastEventTime,
@@ -70,7 +71,7 @@ func ingestCheck(in *ingest.Ingester) web.Check {
 // backfillCheck is /healthz's backfill report. A backfill in progress or one
 // with failed repositories is reported, not unhealthy: the app serves and
 // ingests meanwhile.
-func backfillCheck(b *ingest.Backfiller) web.Check {
+func backfillCheck(b *backfill.Backfiller) web.Check {
 	return func(context.Context) (any, bool) {
 		p := b.Progress()
 		return map[string]any{

@@ -14,6 +14,14 @@ import (
 	"time"
 )
 
+// The public network's addresses: the defaults of the settings that name
+// them, and their only home (libraries take URLs, they default none).
+const (
+	DefaultPLCURL       = "https://plc.directory"
+	DefaultRelayURL     = "wss://bsky.network"
+	DefaultJetstreamURL = "wss://jetstream2.us-east.bsky.network/subscribe"
+)
+
 // Config is every setting of the statusphere binary.
 type Config struct {
 	Addr          string        // listen address of the web server
@@ -56,10 +64,10 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	str(&c.DatabaseURL, "database-url", "STATUSPHERE_DATABASE_URL", dbDefault, "SQLite file path or postgres:// URL; DATABASE_URL also works")
 	str(&c.PublicURL, "public-url", "STATUSPHERE_PUBLIC_URL", "", "public https URL of the app; empty runs a loopback OAuth client for development")
 	str(&c.OAuthKey, "oauth-private-key", "STATUSPHERE_OAUTH_PRIVATE_KEY", "", "P-256 private key (multibase) of the confidential OAuth client; required with -public-url")
-	str(&c.PLCURL, "plc-url", "STATUSPHERE_PLC_URL", "https://plc.directory", "PLC directory URL")
+	str(&c.PLCURL, "plc-url", "STATUSPHERE_PLC_URL", DefaultPLCURL, "PLC directory URL")
 	str(&c.Source, "source", "STATUSPHERE_SOURCE", "relay", "event source: relay (verified firehose) or jetstream")
-	str(&c.RelayURL, "relay-url", "STATUSPHERE_RELAY_URL", "wss://bsky.network", "relay host for com.atproto.sync.subscribeRepos")
-	str(&c.JetstreamURL, "jetstream-url", "STATUSPHERE_JETSTREAM_URL", "wss://jetstream2.us-east.bsky.network/subscribe", "Jetstream subscribe URL")
+	str(&c.RelayURL, "relay-url", "STATUSPHERE_RELAY_URL", DefaultRelayURL, "relay host for com.atproto.sync.subscribeRepos")
+	str(&c.JetstreamURL, "jetstream-url", "STATUSPHERE_JETSTREAM_URL", DefaultJetstreamURL, "Jetstream subscribe URL")
 	str(&c.LogFormat, "log-format", "STATUSPHERE_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.BackfillURL, "backfill-url", "STATUSPHERE_BACKFILL_URL", "", "host listing the repositories to backfill: a relay (listReposByCollection) or a PDS (listRepos); default: the relay-url host as https")
 	var level, maxAge, ingest, leaseTTL, backfillOnStart, backfillWorkers string

@@ -64,7 +64,7 @@ func (i *Ingester) handleIdentity(ctx context.Context, pos int64, didStr string)
 		return nil
 	}
 	if i.verifier != nil {
-		i.verifier.purge(ctx, did)
+		i.verifier.Forget(ctx, did)
 	}
 	if i.refreshes != nil {
 		i.refreshes.enqueue(did)
@@ -109,7 +109,7 @@ func (r *refresher) enqueue(did syntax.DID) {
 	case r.queue <- did:
 		r.pending[did] = true
 	default:
-		r.m.identityRefreshes.WithLabelValues("dropped").Inc()
+		r.m.identityRefreshes.inc("dropped")
 		r.log.Debug("identity refresh queue full; dropping", "did", did)
 	}
 }
@@ -131,11 +131,11 @@ func (r *refresher) run(ctx context.Context) {
 					_, err := r.r.Refresh(rctx, did)
 					cancel()
 					if err != nil {
-						r.m.identityRefreshes.WithLabelValues("failed").Inc()
+						r.m.identityRefreshes.inc("failed")
 						r.log.Info("refreshing an identity after #identity", "did", did, "error", err)
 						continue
 					}
-					r.m.identityRefreshes.WithLabelValues("ok").Inc()
+					r.m.identityRefreshes.inc("ok")
 				}
 			}
 		})

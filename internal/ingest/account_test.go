@@ -10,6 +10,7 @@ import (
 	"time"
 
 	comatproto "github.com/bluesky-social/indigo/api/atproto"
+	"github.com/bluesky-social/indigo/atproto/atcrypto"
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/gorilla/websocket"
@@ -17,18 +18,26 @@ import (
 	"github.com/statusphere/statusphere/internal/store"
 )
 
-// purgeCounter is a directory that records purges.
+// purgeCounter is a directory that records purges and DID resolutions.
 type purgeCounter struct {
-	identity.Directory
-	mu     sync.Mutex
-	purged []string
+	*identity.MockDirectory
+	mu       sync.Mutex
+	purged   []string
+	resolved int
+}
+
+func (d *purgeCounter) ResolveDID(ctx context.Context, did syntax.DID) (*identity.DIDDocument, error) {
+	d.mu.Lock()
+	d.resolved++
+	d.mu.Unlock()
+	return d.MockDirectory.ResolveDID(ctx, did)
 }
 
 func (d *purgeCounter) Purge(ctx context.Context, id syntax.AtIdentifier) error {
 	d.mu.Lock()
 	d.purged = append(d.purged, id.String())
 	d.mu.Unlock()
-	return d.Directory.Purge(ctx, id)
+	return d.MockDirectory.Purge(ctx, id)
 }
 
 // refreshRecorder is an IdentityRefresher that records its calls.
@@ -71,7 +80,20 @@ func TestIngestAccountAndIdentityEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	mock := identity.NewMockDirectory()
-	dir := &purgeCounter{Directory: mock}
+	key, err := atcrypto.GeneratePrivateKeyK256()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := key.PublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mock.Insert(identity.Identity{DID: did, Keys: map[string]identity.VerificationMethod{
+		"atproto": {Type: "Multikey", PublicKeyMultibase: pub.Multibase()},
+	}, Services: map[string]identity.ServiceEndpoint{
+		"atproto_pds": {Type: "AtprotoPersonalDataServer", URL: "https://pds.example"},
+	}})
+	dir := &purgeCounter{MockDirectory: mock}
 	refreshed := &refreshRecorder{dids: make(chan syntax.DID, 1)}
 	r := startIngester(t, Config{RelayURL: "ws" + strings.TrimPrefix(srv.URL, "http"), DisableLease: true},
 		Deps{Store: st, Directory: dir, Validator: catalog(t), Identities: refreshed})
@@ -83,7 +105,7 @@ func TestIngestAccountAndIdentityEvents(t *testing.T) {
 		seq++
 		setSeq(f, seq)
 		send <- encodeFrame(t, f)
-		waitFor(t, 5*time.Second, "the event to be handled", func() bool { return r.Status().Cursor == seq })
+		waitFor(t, 5*time.Second, "the event to be handled", func() bool { return r.Health().Cursor == seq })
 	}
 	account := func(active bool, status string) *frame {
 		a := &comatproto.SyncSubscribeRepos_Account{Did: did.String(), Active: active, Time: syntax.DatetimeNow().String()}
@@ -116,7 +138,9 @@ func TestIngestAccountAndIdentityEvents(t *testing.T) {
 	}
 
 	// #identity: the signing key is forgotten and the handle refreshed.
-	r.verifier.keys.Add(did, cachedKey{})
+	if _, err := r.verifier.PDS(ctx, did); err != nil { // caches the key
+		t.Fatal(err)
+	}
 	sendEvent(&frame{kind: kindIdentity, identity: &comatproto.SyncSubscribeRepos_Identity{Did: did.String(), Time: syntax.DatetimeNow().String()}})
 	select {
 	case got := <-refreshed.dids:
@@ -126,12 +150,15 @@ func TestIngestAccountAndIdentityEvents(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Error("the identity was not refreshed")
 	}
-	if _, ok := r.verifier.keys.Get(did); ok {
-		t.Error("the cached signing key survived #identity")
+	if _, err := r.verifier.PDS(ctx, did); err != nil {
+		t.Fatal(err)
 	}
 	dir.mu.Lock()
-	purged := dir.purged
+	purged, resolved := dir.purged, dir.resolved
 	dir.mu.Unlock()
+	if resolved != 2 {
+		t.Error("the cached signing key survived #identity")
+	}
 	if len(purged) != 1 || purged[0] != did.String() {
 		t.Errorf("directory purges %v, want [%s]", purged, did)
 	}

@@ -229,7 +229,7 @@ func BenchmarkIngestReplay(b *testing.B) {
 			// repository revisions would make a second pass skip the writes.
 			b.StopTimer()
 			if ing != nil {
-				counts = addCounts(counts, ing.Status().Counts)
+				counts = addCounts(counts, ing.Health().Counts)
 			}
 			st, _ := openStore(b)
 			var err error
@@ -255,7 +255,7 @@ func BenchmarkIngestReplay(b *testing.B) {
 	b.ReportMetric(fps, "frames/s")
 	b.ReportMetric(k256, "k256-verifies/s")
 	b.ReportMetric(fps/k256, "frames-per-verify")
-	c := addCounts(counts, ing.Status().Counts)
+	c := addCounts(counts, ing.Health().Counts)
 	b.Logf("%d frames (%d with status ops), N=%d: applied %d, invalid %d, verification failed %d, malformed %d; %.0f frames/s, raw K-256 %.0f verifies/s",
 		len(rec.Frames), ours, b.N, c.Applied, c.SkippedInvalid, c.VerificationFailed, c.Malformed, fps, k256)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/statusphere/statusphere/internal/lease"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -25,14 +26,13 @@ type cursorState struct {
 // loadCursor reads the stored cursor into i.cur, retrying database errors
 // until ctx ends. No stored cursor leaves i.cur empty.
 func (i *Ingester) loadCursor(ctx context.Context) error {
-	bo := backoff{base: i.cfg.BackoffMin, max: i.cfg.BackoffMax}
+	bo := lease.Backoff{Base: i.cfg.BackoffMin, Max: i.cfg.BackoffMax}
 	for {
 		c, err := i.store.Cursor(ctx, i.source)
 		switch {
 		case err == nil:
 			i.cur = cursorState{stored: c, handled: c, have: true, lastFlush: time.Now()}
-			i.storedCursor.Store(c)
-			i.m.cursor.Set(float64(c))
+			i.m.cursor.Store(c)
 			return nil
 		case errors.Is(err, store.ErrNotFound):
 			i.cur = cursorState{lastFlush: time.Now()}
@@ -41,9 +41,9 @@ func (i *Ingester) loadCursor(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		i.m.storeErrors.Inc()
+		i.m.storeError()
 		i.log.Error("reading the ingest cursor", "error", err)
-		if !sleep(ctx, bo.next()) {
+		if !lease.Sleep(ctx, bo.Next()) {
 			return ctx.Err()
 		}
 	}
@@ -63,7 +63,7 @@ func (i *Ingester) flushIfDue(ctx context.Context) {
 		return
 	}
 	if err := i.flush(ctx); err != nil && ctx.Err() == nil {
-		i.m.storeErrors.Inc()
+		i.m.storeError()
 		i.log.Error("storing the ingest cursor", "error", err, "seq", i.cur.handled)
 	}
 }
@@ -91,7 +91,7 @@ func (i *Ingester) finalFlush() {
 	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	defer cancel()
 	if err := i.flush(ctx); err != nil {
-		i.m.storeErrors.Inc()
+		i.m.storeError()
 		i.log.Error("storing the ingest cursor at shutdown", "error", err, "seq", i.cur.handled)
 		return
 	}
@@ -102,8 +102,7 @@ func (i *Ingester) finalFlush() {
 
 func (i *Ingester) setStored(pos int64) {
 	i.cur.stored, i.cur.handled, i.cur.have = pos, pos, true
-	i.storedCursor.Store(pos)
-	i.m.cursor.Set(float64(pos))
+	i.m.cursor.Store(pos)
 }
 
 // writeTx runs fn and stores the cursor pos in one transaction. A failed
@@ -111,7 +110,7 @@ func (i *Ingester) setStored(pos int64) {
 // ctx's error is returned and the cursor has not moved): an event is never
 // skipped because the database failed.
 func (i *Ingester) writeTx(ctx context.Context, pos int64, fn func(tx *store.Tx) error) error {
-	bo := backoff{base: i.cfg.BackoffMin, max: i.cfg.BackoffMax}
+	bo := lease.Backoff{Base: i.cfg.BackoffMin, Max: i.cfg.BackoffMax}
 	for {
 		err := i.store.InTx(ctx, func(tx *store.Tx) error {
 			if err := fn(tx); err != nil {
@@ -127,9 +126,9 @@ func (i *Ingester) writeTx(ctx context.Context, pos int64, fn func(tx *store.Tx)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		i.m.storeErrors.Inc()
+		i.m.storeError()
 		i.log.Error("storing an event; will retry", "error", err, "seq", pos)
-		if !sleep(ctx, bo.next()) {
+		if !lease.Sleep(ctx, bo.Next()) {
 			return ctx.Err()
 		}
 	}

@@ -23,7 +23,7 @@
 //
 // From a relay nothing is taken on faith: before a commit's ops are applied,
 // the commit's signature is checked against the account's current signing
-// key (from its DID document, through an identity.Directory, cached), the
+// key (from its DID document, cached; see internal/verify), the
 // ops are checked against the commit's blocks and the MST
 // (repo.VerifyCommitMessage), a delete must be proven absent from the new
 // tree, and every record is validated against the app's lexicon. To stay
@@ -36,21 +36,12 @@
 // which moves to it in the same transaction, so a replayed or superseded
 // commit never undoes a newer state.
 //
-// # Backfill
-//
-// A [Backfiller] fetches the statuses written before the ingester first
-// listened: it discovers the repositories that hold them
-// (com.atproto.sync.listReposByCollection on a relay, listRepos on a PDS),
-// downloads and verifies each (getRepo, signature against the account's
-// key, as for a #sync resync), validates every status, and replaces the
-// repository's statuses in one transaction — only if the snapshot's rev is
-// not older than the stored one, else it fetches again. Started after the
-// ingester, it converges with the firehose: nothing missed, resurrected or
-// duplicated. Its progress (discovery cursor, each repository's state) is
-// in the database, so an interrupted run resumes. See docs/backfill.md.
-//
 // # Not done here
 //
-// The package resolves no handles itself: #identity events are handed to
-// an [IdentityRefresher].
+// Verification is internal/verify's (signing keys from DID documents only:
+// no handle is resolved on the stream's path), what a record becomes in
+// the database is internal/collection's, and fetching the repositories
+// that existed before the first start is internal/backfill's. The package
+// resolves no handles itself: #identity events are handed to an
+// [IdentityRefresher].
 package ingest

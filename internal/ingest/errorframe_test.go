@@ -75,17 +75,17 @@ func TestIngestFutureCursorAndOutdatedCursor(t *testing.T) {
 	}
 	r := startIngester(t, Config{RelayURL: "ws" + strings.TrimPrefix(srv.URL, "http"), DisableLease: true},
 		Deps{Store: st, Directory: dir, Validator: catalog(t)})
-	waitFor(t, 5*time.Second, "the status after the reconnect", func() bool { return r.Status().Cursor == 5 })
+	waitFor(t, 5*time.Second, "the status after the reconnect", func() bool { return r.Health().Cursor == 5 })
 	mu.Lock()
 	defer mu.Unlock()
 	if !slices.Equal(dials, []string{"1000", ""}) {
 		t.Errorf("dialled with cursors %q, want 1000 then none", dials)
 	}
-	c := r.Status().Counts
+	c := r.Health().Counts
 	if c.Applied != 1 || c.Reconnects != 1 {
 		t.Errorf("counts %+v, want 1 applied after 1 reconnect", c)
 	}
-	if got := metricValue(t, r.m.events.WithLabelValues(kindInfo)); got != 1 {
+	if got := float64(r.m.events.get(kindInfo)); got != 1 {
 		t.Errorf("#info events = %v, want 1", got)
 	}
 }

@@ -17,7 +17,7 @@ func TestIngestFromAnotherApp(t *testing.T) {
 	net := startNet(t, testnet.WithAccounts("bob"))
 	st, _ := openStore(t)
 	r := startIngester(t, Config{RelayURL: net.FirehoseURL()},
-		Deps{Store: st, Directory: net.Directory(), Validator: catalog(t), HTTPClient: net.HTTPClient})
+		Deps{Store: st, Directory: dids(net), Validator: catalog(t), HTTPClient: net.HTTPClient})
 	r.waitConnected(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -69,24 +69,24 @@ func TestIngestFromAnotherApp(t *testing.T) {
 	// The PDS may deliver the #sync of bob's new repository after we
 	// connect; its resync can fetch the repository with the 🦋 already in
 	// it, and the create's commit is then stale (reflected already).
-	creates := metricValue(t, r.m.applied.WithLabelValues("create"))
-	if resynced := metricValue(t, r.m.resyncs.WithLabelValues("ok")); creates != 1 &&
-		(creates != 0 || resynced == 0 || metricValue(t, r.m.stale) != 1) {
+	creates := float64(r.m.applied.get("create"))
+	if resynced := float64(r.m.resyncs.get("ok")); creates != 1 &&
+		(creates != 0 || resynced == 0 || float64(r.m.stale.Load()) != 1) {
 		t.Errorf("applied{action=create} = %v (resyncs %v, stale %v), want 1, or 0 with the status brought by a resync",
-			creates, resynced, metricValue(t, r.m.stale))
+			creates, resynced, float64(r.m.stale.Load()))
 	}
 	for action, want := range map[string]float64{"update": 1, "delete": 1} {
-		if got := metricValue(t, r.m.applied.WithLabelValues(action)); got != want {
+		if got := float64(r.m.applied.get(action)); got != want {
 			t.Errorf("applied{action=%s} = %v, want %v", action, got, want)
 		}
 	}
-	if c := r.Status().Counts; c.VerificationFailed != 0 || c.Malformed != 0 || c.SkippedInvalid != 0 {
+	if c := r.Health().Counts; c.VerificationFailed != 0 || c.Malformed != 0 || c.SkippedInvalid != 0 {
 		t.Errorf("counts = %+v, want no failures", c)
 	}
 	// The cursor is stored and covers the delete.
 	waitFor(t, 2*time.Second, "the cursor to be stored", func() bool {
 		c, err := st.Cursor(ctx, r.SourceName())
-		return err == nil && c > 0 && c == r.Status().Cursor
+		return err == nil && c > 0 && c == r.Health().Cursor
 	})
 }
 
@@ -94,7 +94,7 @@ func TestIngestSkipsInvalid(t *testing.T) {
 	net := startNet(t, testnet.WithAccounts("bob"))
 	st, _ := openStore(t)
 	r := startIngester(t, Config{RelayURL: net.FirehoseURL()},
-		Deps{Store: st, Directory: net.Directory(), Validator: catalog(t), HTTPClient: net.HTTPClient})
+		Deps{Store: st, Directory: dids(net), Validator: catalog(t), HTTPClient: net.HTTPClient})
 	r.waitConnected(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -128,10 +128,10 @@ func TestIngestSkipsInvalid(t *testing.T) {
 			t.Errorf("invalid record %s stored: %+v", uri, s)
 		}
 	}
-	if got := r.Status().Counts.SkippedInvalid; got != int64(len(invalid)) {
+	if got := r.Health().Counts.SkippedInvalid; got != int64(len(invalid)) {
 		t.Errorf("skipped invalid = %d, want %d", got, len(invalid))
 	}
-	if got := metricValue(t, r.m.invalid); got != float64(len(invalid)) {
+	if got := float64(r.m.invalid.Load()); got != float64(len(invalid)) {
 		t.Errorf("metric skipped_invalid_total = %v, want %d", got, len(invalid))
 	}
 	s, _ := stored(t, st, ref.URI)
@@ -209,12 +209,12 @@ func TestIngestResumeAfterRestart(t *testing.T) {
 	net := startNet(t)
 	st, _ := openStore(t)
 	cfg := Config{RelayURL: net.FirehoseURL()}
-	deps := Deps{Store: st, Directory: net.Directory(), Validator: catalog(t), HTTPClient: net.HTTPClient}
+	deps := Deps{Store: st, Directory: dids(net), Validator: catalog(t), HTTPClient: net.HTTPClient}
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
 	accts := net.Accounts()
 	var applied int64 // creates applied, summed over the ingesters
-	count := func(r *running) { applied += int64(metricValue(t, r.m.applied.WithLabelValues("create"))) }
+	count := func(r *running) { applied += int64(float64(r.m.applied.get("create"))) }
 
 	// A first run stores a cursor.
 	r1 := startIngester(t, cfg, deps)
@@ -251,7 +251,7 @@ func TestIngestResumeAfterRestart(t *testing.T) {
 			}
 		})
 		count(r3)
-		t.Logf("the ingester stopped mid-burst had applied %v of the 50", metricValue(t, r3.m.applied.WithLabelValues("create")))
+		t.Logf("the ingester stopped mid-burst had applied %v of the 50", float64(r3.m.applied.get("create")))
 		r4 := startIngester(t, cfg, deps)
 		waitAllStored(t, st, uris, 101, 20*time.Second)
 		r4.stop()

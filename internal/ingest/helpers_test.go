@@ -22,9 +22,11 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/testnet"
+	"github.com/statusphere/statusphere/internal/verify"
 )
 
 // startNet starts the local PDS network, or skips under -short.
@@ -135,7 +137,7 @@ func (r *running) stop() {
 // waitConnected waits until the ingester is connected to its source.
 func (r *running) waitConnected(t testing.TB) {
 	t.Helper()
-	waitFor(t, 10*time.Second, "the ingester to connect", func() bool { return r.Status().Connected })
+	waitFor(t, 10*time.Second, "the ingester to connect", func() bool { return r.Health().Connected })
 }
 
 // waitFor polls cond until it holds or d passes.
@@ -174,17 +176,36 @@ func statusRecord(status string, extra ...any) map[string]any {
 
 var noValidate = new(bool) // validate=false at the PDS
 
-// metricValue reads a counter or gauge.
-func metricValue(t testing.TB, m prometheus.Metric) float64 {
+// gathered reads the value of the metric name with the given labels from
+// reg (0 when absent).
+func gathered(t testing.TB, reg prometheus.Gatherer, name string, labels map[string]string) float64 {
 	t.Helper()
-	var out dto.Metric
-	if err := m.Write(&out); err != nil {
-		t.Fatalf("read metric: %v", err)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
 	}
-	if out.Counter != nil {
-		return out.Counter.GetValue()
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metric:
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
+					continue metric
+				}
+			}
+			return metricOf(m)
+		}
 	}
-	return out.Gauge.GetValue()
+	return 0
+}
+
+func metricOf(m *dto.Metric) float64 {
+	if m.Counter != nil {
+		return m.Counter.GetValue()
+	}
+	return m.Gauge.GetValue()
 }
 
 // fakeRelay serves a fixed list of frames (each with its seq) over
@@ -260,4 +281,28 @@ func recordedFrames(t testing.TB) ([]*frame, *identity.MockDirectory) {
 		}
 	}
 	return out, rec.directory()
+}
+
+// dids is the network's directory as the DID resolver the ingester needs
+// (a BaseDirectory: DID documents from the local PLC).
+func dids(net *testnet.Network) verify.DIDResolver {
+	return net.Directory().(verify.DIDResolver)
+}
+
+// Collection is the status collection, as the tests write it.
+const Collection = string(collection.StatusNSID)
+
+// statusURI is the AT-URI of the status record rkey in did's repo.
+func statusURI(did syntax.DID, rkey syntax.RecordKey) syntax.ATURI {
+	return collection.URI(did, collection.StatusNSID, rkey)
+}
+
+// isOurs reports whether a repo path names a status record, and returns
+// its record key.
+func isOurs(path string) (rkey string, ok bool) {
+	rest, found := strings.CutPrefix(path, Collection)
+	if !found || len(rest) < 2 || rest[0] != '/' {
+		return "", false
+	}
+	return rest[1:], true
 }

@@ -2,34 +2,26 @@ package ingest
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/bluesky-social/indigo/util/ssrf"
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/collection"
+	"github.com/statusphere/statusphere/internal/lease"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/verify"
 )
-
-// Collection is the record collection the ingester stores.
-const Collection = string(collectionNSID)
-
-// collectionNSID is Collection as an NSID.
-const collectionNSID = lexicon.StatusNSID
 
 // Sources an ingester can read.
 const (
@@ -41,16 +33,12 @@ const (
 	SourceJetstream = "jetstream"
 )
 
-// Defaults for the zero values of [Config].
-const (
-	DefaultRelayURL     = "wss://bsky.network"
-	DefaultJetstreamURL = "wss://jetstream2.us-east.bsky.network/subscribe"
-	// LeaseName is the lease an ingester holds while it applies events.
-	LeaseName = "ingest"
-)
+// LeaseName is the lease an ingester holds while it applies events.
+const LeaseName = "ingest"
 
-// Config says where the ingester reads from and how it behaves. The zero
-// value reads the public relay with sensible limits.
+// Config says where the ingester reads from and how it behaves. The URL of
+// the source is required (internal/config holds the network's defaults);
+// the zero values of the rest are sensible limits.
 type Config struct {
 	// Source is SourceRelay (default) or SourceJetstream.
 	Source string
@@ -116,14 +104,8 @@ type Store interface {
 }
 
 // Validator checks records against the app's lexicon; *lexicon.Catalog has
-// it. Fields the schema does not know must not make a record invalid.
-type Validator interface {
-	// ValidateCBOR validates a record as DAG-CBOR bytes (the firehose).
-	ValidateCBOR(nsid syntax.NSID, cbor []byte) error
-	// ValidateRecord validates a record in the data model (Jetstream's
-	// JSON, parsed by atdata).
-	ValidateRecord(nsid syntax.NSID, rec map[string]any) error
-}
+// it.
+type Validator = collection.Validator
 
 // IdentityRefresher refreshes the cached handle of an account after an
 // #identity event; *identity.Resolver has it.
@@ -135,11 +117,17 @@ type IdentityRefresher interface {
 type Deps struct {
 	// Store is the database (required).
 	Store Store
-	// Validator checks records (required).
+	// Validator checks records (required unless Collections is set).
 	Validator Validator
-	// Directory resolves DIDs to their signing keys (required for the
-	// relay source). Keys are cached here too; #identity purges both.
-	Directory identity.Directory
+	// Collections maps the collections stored to their handlers (default:
+	// collection.Default(Validator), the status collection). The ingester
+	// applies operations on these and drops the rest unverified.
+	Collections *collection.Registry
+	// Directory resolves DIDs to their DID documents, for signing keys and
+	// PDS endpoints (required for the relay source); no handle is resolved
+	// on the stream's path. Keys are cached by the verifier; #identity
+	// drops them (and purges the resolver if it has a cache).
+	Directory verify.DIDResolver
 	// Identities refreshes handles on #identity events (optional).
 	Identities IdentityRefresher
 	// HTTPClient fetches repositories from PDSes named in DID documents
@@ -157,25 +145,22 @@ type Deps struct {
 
 // Ingester applies the events of one source to the store.
 type Ingester struct {
-	cfg       Config
-	source    string // cursor name: "relay:host" or "jetstream:host"
-	url       *url.URL
-	store     Store
-	validator Validator
-	verifier  *verifier
-	fetch     *fetcher // nil without a Directory (Jetstream)
-	dialer    *websocket.Dialer
-	log       *slog.Logger
-	m         *metrics
-	refreshes *refresher
+	cfg         Config
+	source      string // cursor name: "relay:host" or "jetstream:host"
+	url         *url.URL
+	store       Store
+	verifier    *verify.Verifier
+	collections *collection.Registry
+	fetch       *collection.Fetcher // nil without a Directory (Jetstream)
+	dialer      *websocket.Dialer
+	log         *slog.Logger
+	m           *metrics
+	refreshes   *refresher
 
 	running atomic.Bool
 
 	// Health, read by Status from any goroutine.
-	connected     atomic.Bool
 	lastEventTime atomic.Int64 // unix nanoseconds of the last event's own time
-	lastLag       atomic.Int64 // nanoseconds behind, at the last event
-	storedCursor  atomic.Int64
 	holdsLease    atomic.Bool
 	leaseLost     atomic.Bool // set before consumption is cancelled: no final cursor write
 
@@ -184,13 +169,44 @@ type Ingester struct {
 }
 
 // New checks cfg, fills in its defaults and returns an ingester; nothing
-// is dialled until Run.
+// is dialled until Run. The source's URL (RelayURL or JetstreamURL) is
+// required.
 func New(cfg Config, deps Deps) (*Ingester, error) {
-	if cfg.Source == "" {
-		cfg.Source = SourceRelay
+	cfg.setDefaults()
+	u, err := cfg.check(deps)
+	if err != nil {
+		return nil, err
 	}
-	setDefault(&cfg.RelayURL, DefaultRelayURL)
-	setDefault(&cfg.JetstreamURL, DefaultJetstreamURL)
+	m := newMetrics()
+	if err := m.register(deps.Registry, cfg.Source); err != nil {
+		return nil, err
+	}
+	deps.setDefaults(cfg)
+	log := deps.Logger.With("component", "ingest", "source", cfg.Source)
+	i := &Ingester{
+		cfg:         cfg,
+		source:      cfg.Source + ":" + u.Host,
+		url:         u,
+		store:       deps.Store,
+		collections: deps.Collections,
+		dialer:      deps.Dialer,
+		log:         log,
+		m:           m,
+	}
+	if deps.Directory != nil {
+		i.verifier = verify.New(deps.Directory)
+		i.fetch = collection.NewFetcher(i.verifier, deps.Collections, pds.New(deps.HTTPClient, cfg.UserAgent), cfg.ResyncTimeout, cfg.MaxRepoBytes)
+	}
+	if deps.Identities != nil {
+		i.refreshes = newRefresher(deps.Identities, log, m)
+	}
+	return i, nil
+}
+
+// setDefaults fills in the zero fields of cfg (not the URLs: they are
+// the caller's, from internal/config).
+func (cfg *Config) setDefaults() {
+	setDefault(&cfg.Source, SourceRelay)
 	setDefault(&cfg.LeaseTTL, 30*time.Second)
 	setDefault(&cfg.CursorFlushInterval, time.Second)
 	setDefault(&cfg.SummaryInterval, time.Minute)
@@ -204,14 +220,17 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 	setDefault(&cfg.MaxRepoBytes, 256<<20)
 	setDefault(&cfg.UserAgent, "statusphere-ingest")
 	if cfg.LeaseHolder == "" {
-		host, _ := os.Hostname()
-		cfg.LeaseHolder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])
+		cfg.LeaseHolder = lease.DefaultHolder()
 	}
+}
+
+// check checks cfg and the required deps, and returns the URL to dial.
+func (cfg *Config) check(deps Deps) (*url.URL, error) {
 	if deps.Store == nil {
 		return nil, errors.New("ingest: Deps.Store is required")
 	}
-	if deps.Validator == nil {
-		return nil, errors.New("ingest: Deps.Validator is required")
+	if deps.Validator == nil && deps.Collections == nil {
+		return nil, errors.New("ingest: Deps.Validator or Deps.Collections is required")
 	}
 	var (
 		u   *url.URL
@@ -231,9 +250,13 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ingest: %s URL: %w", cfg.Source, err)
 	}
-	m, err := newMetrics(deps.Registry, cfg.Source)
-	if err != nil {
-		return nil, err
+	return u, nil
+}
+
+// setDefaults fills in the optional deps.
+func (deps *Deps) setDefaults(cfg Config) {
+	if deps.Collections == nil {
+		deps.Collections = collection.Default(deps.Validator)
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
@@ -246,28 +269,6 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 		d := *websocket.DefaultDialer
 		deps.Dialer = &d
 	}
-	log := deps.Logger.With("component", "ingest", "source", cfg.Source)
-	i := &Ingester{
-		cfg:       cfg,
-		source:    cfg.Source + ":" + u.Host,
-		url:       u,
-		store:     deps.Store,
-		validator: deps.Validator,
-		dialer:    deps.Dialer,
-		log:       log,
-		m:         m,
-	}
-	if deps.Directory != nil {
-		i.verifier = newVerifier(deps.Directory)
-		i.fetch = &fetcher{
-			verifier: i.verifier, validator: deps.Validator,
-			pds: pds.New(deps.HTTPClient, cfg.UserAgent), timeout: cfg.ResyncTimeout, maxBytes: cfg.MaxRepoBytes,
-		}
-	}
-	if deps.Identities != nil {
-		i.refreshes = newRefresher(deps.Identities, log, m)
-	}
-	return i, nil
 }
 
 func setDefault[T comparable](p *T, def T) {
@@ -362,13 +363,13 @@ type Health struct {
 	Counts        Counts        // counters since start
 }
 
-// Status reports the ingester's health; safe to call from any goroutine.
-func (i *Ingester) Status() Health {
+// Health reports the ingester's health; safe to call from any goroutine.
+func (i *Ingester) Health() Health {
 	h := Health{
-		Connected:  i.connected.Load(),
+		Connected:  i.m.connected.Load(),
 		HoldsLease: i.holdsLease.Load() || i.cfg.DisableLease,
-		Lag:        time.Duration(i.lastLag.Load()),
-		Cursor:     i.storedCursor.Load(),
+		Lag:        time.Duration(i.m.lag.Load()),
+		Cursor:     i.m.cursor.Load(),
 		Counts:     i.m.counts(),
 	}
 	if ns := i.lastEventTime.Load(); ns != 0 {
@@ -384,8 +385,7 @@ func (i *Ingester) observe(t time.Time) {
 	}
 	lag := max(time.Since(t), 0)
 	i.lastEventTime.Store(t.UnixNano())
-	i.lastLag.Store(int64(lag))
-	i.m.lag.Set(lag.Seconds())
+	i.m.lag.Store(int64(lag))
 }
 
 // observeRFC3339 is observe for a timestamp string; bad ones are ignored.
@@ -400,12 +400,7 @@ func (i *Ingester) observeRFC3339(s string) {
 
 // setConnected updates the connected state and gauge.
 func (i *Ingester) setConnected(ok bool) {
-	i.connected.Store(ok)
-	if ok {
-		i.m.connected.Set(1)
-	} else {
-		i.m.connected.Set(0)
-	}
+	i.m.connected.Store(ok)
 }
 
 // summarize logs a summary line every SummaryInterval until ctx ends.
@@ -419,7 +414,7 @@ func (i *Ingester) summarize(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		h := i.Status()
+		h := i.Health()
 		c := h.Counts
 		i.log.Info("ingest summary",
 			"connected", h.Connected, "holds_lease", h.HoldsLease,
@@ -430,14 +425,4 @@ func (i *Ingester) summarize(ctx context.Context) {
 			"cursor", h.Cursor, "lag", h.Lag.Round(time.Millisecond), "interval", i.cfg.SummaryInterval)
 		last = c
 	}
-}
-
-// isOurs reports whether a repo path names a record of our collection, and
-// returns its record key.
-func isOurs(path string) (rkey string, ok bool) {
-	rest, found := strings.CutPrefix(path, Collection)
-	if !found || len(rest) < 2 || rest[0] != '/' {
-		return "", false
-	}
-	return rest[1:], true
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/gorilla/websocket"
+	"github.com/statusphere/statusphere/internal/collection"
 )
 
 // jetstreamEvent is one Jetstream message (JSON).
@@ -41,11 +42,14 @@ func (i *Ingester) runJetstream(ctx context.Context) {
 	i.runSessions(ctx, "jetstream", i.jetstreamSession)
 }
 
-// jetstreamURL is the URL to dial: our collection only, from the cursor
-// less the rewind (none: live).
+// jetstreamURL is the URL to dial: the registered collections only, from
+// the cursor less the rewind (none: live).
 func (i *Ingester) jetstreamURL() string {
 	u := *i.url
-	q := url.Values{"wantedCollections": {Collection}}
+	q := url.Values{}
+	for _, nsid := range i.collections.NSIDs() {
+		q.Add("wantedCollections", nsid.String())
+	}
 	if i.cur.have {
 		from := max(i.cur.handled-i.cfg.JetstreamRewind.Microseconds(), 0)
 		q.Set("cursor", strconv.FormatInt(from, 10))
@@ -92,10 +96,12 @@ func (i *Ingester) handleJetstream(ctx context.Context, b []byte) error {
 	return nil
 }
 
-// handleJetstreamCommit applies one Jetstream commit event of ours.
+// handleJetstreamCommit applies one Jetstream commit event on a registered
+// collection.
 func (i *Ingester) handleJetstreamCommit(ctx context.Context, pos int64, ev *jetstreamEvent) error {
 	c := ev.Commit
-	if c.Collection != Collection {
+	nsid, err := syntax.ParseNSID(c.Collection)
+	if err != nil || !i.collections.Wants(nsid) {
 		i.markHandled(pos)
 		return nil
 	}
@@ -113,21 +119,14 @@ func (i *Ingester) handleJetstreamCommit(ctx context.Context, pos int64, ev *jet
 		i.markHandled(pos)
 		return nil
 	}
-	uri := statusURI(did, rkey)
-	var ch change
+	rec := collection.Record{DID: did, Collection: nsid, RKey: rkey, Rev: c.Rev, IndexedAt: time.Now().UTC()}
 	switch c.Operation {
 	case "create", "update":
-		row, err := i.statusFromJSON(did, rkey, c.CID, c.Rev, c.Record, time.Now().UTC())
-		if err != nil {
-			ch = change{action: c.Operation, uri: uri, remove: true, invalid: err}
-		} else {
-			ch = change{action: c.Operation, uri: uri, row: row}
-		}
+		rec.CID, rec.JSON = c.CID, c.Record
 	case "delete":
-		ch = change{action: c.Operation, uri: uri, remove: true}
 	default:
 		i.m.malformedFrame()
-		i.log.Warn("skipping a jetstream commit with an unknown operation", "uri", uri, "seq", pos, "operation", c.Operation)
+		i.log.Warn("skipping a jetstream commit with an unknown operation", "uri", rec.URI(), "seq", pos, "operation", c.Operation)
 		i.markHandled(pos)
 		return nil
 	}
@@ -137,5 +136,5 @@ func (i *Ingester) handleJetstreamCommit(ctx context.Context, pos int64, ev *jet
 	if _, err := syntax.ParseTID(c.Rev); err != nil {
 		rr.rev = "" // no usable rev: applied as it comes
 	}
-	return i.apply(ctx, pos, rr, []change{ch}, ev.TimeUS > i.cur.handled || !i.cur.have)
+	return i.apply(ctx, pos, rr, []recordOp{{action: c.Operation, rec: rec}}, ev.TimeUS > i.cur.handled || !i.cur.have)
 }

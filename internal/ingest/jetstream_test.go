@@ -235,11 +235,11 @@ func TestIngestJetstream(t *testing.T) {
 	if _, ok := stored(t, st, bad.URI); ok {
 		t.Errorf("invalid status %s stored", bad.URI)
 	}
-	c := r.Status().Counts
+	c := r.Health().Counts
 	if c.SkippedInvalid != 1 || c.Applied != 3 {
 		t.Errorf("counts %+v, want 3 applied and 1 invalid", c)
 	}
-	if got := metricValue(t, r.m.events.WithLabelValues("commit")); got != 4 {
+	if got := float64(r.m.events.get("commit")); got != 4 {
 		t.Errorf("commit events = %v, want 4 (the post filtered out by wantedCollections)", got)
 	}
 

@@ -35,11 +35,11 @@ func TestIngestLease(t *testing.T) {
 	cfgA.LeaseHolder, depsA.Store = "a", stA
 	a := startIngester(t, cfgA, depsA)
 	time.Sleep(ttl / 3)
-	if h := a.Status(); h.HoldsLease || h.Connected {
+	if h := a.Health(); h.HoldsLease || h.Connected {
 		t.Fatalf("a holds the lease or is connected while the ghost's lease is live: %+v", h)
 	}
 	waitFor(t, 3*ttl, "a to take over the expired lease and catch up", func() bool {
-		h := a.Status()
+		h := a.Health()
 		return h.HoldsLease && h.Cursor == relay.lastSeq()
 	})
 
@@ -48,16 +48,16 @@ func TestIngestLease(t *testing.T) {
 	cfgB.LeaseHolder, depsB.Store = "b", stB
 	b := startIngester(t, cfgB, depsB)
 	time.Sleep(2 * ttl)
-	if h := b.Status(); h.HoldsLease || h.Connected {
+	if h := b.Health(); h.HoldsLease || h.Connected {
 		t.Fatalf("b holds the lease or is connected while a renews it: %+v", h)
 	}
-	if !a.Status().HoldsLease {
+	if !a.Health().HoldsLease {
 		t.Fatal("a lost the lease while renewing it")
 	}
 
 	// a stops and releases the lease: b takes over at once, from a's cursor.
 	a.stop()
-	waitFor(t, ttl, "b to take over", func() bool { return b.Status().HoldsLease && b.Status().Connected })
+	waitFor(t, ttl, "b to take over", func() bool { return b.Health().HoldsLease && b.Health().Connected })
 	relay.mu.Lock()
 	last := relay.dials[len(relay.dials)-1]
 	relay.mu.Unlock()
@@ -67,7 +67,7 @@ func TestIngestLease(t *testing.T) {
 	if n, _ := stB.CountStatuses(ctx); n != 3 {
 		t.Errorf("%d statuses stored, want 3", n)
 	}
-	if c := b.Status().Counts; c.Applied != 0 || c.Events != 0 {
+	if c := b.Health().Counts; c.Applied != 0 || c.Events != 0 {
 		t.Errorf("b handled events again: %+v", c)
 	}
 }
@@ -86,7 +86,7 @@ func TestIngestShutdownFlushesCursor(t *testing.T) {
 	st, _ := openStore(t)
 	r := startIngester(t, Config{RelayURL: relay.wsURL(), FromOldest: true, DisableLease: true, CursorFlushInterval: time.Hour},
 		Deps{Store: st, Directory: dir, Validator: catalog(t)})
-	waitFor(t, 5*time.Second, "every event to be seen", func() bool { return r.Status().Counts.Events == int64(len(others)) })
+	waitFor(t, 5*time.Second, "every event to be seen", func() bool { return r.Health().Counts.Events == int64(len(others)) })
 	if _, err := st.Cursor(context.Background(), r.SourceName()); err == nil {
 		t.Fatal("a cursor was stored before the flush interval")
 	}

@@ -314,10 +314,10 @@ func TestIngestSurvivesMalformedFrames(t *testing.T) {
 	wantMalformed := want["truncated"] + want["garbage"] + want["oversized"] + want["text"] + want["unknown op"] + want["trailing bytes"]
 	wantFailed := want["wrongly signed"] + want["forged delete"] + want["replayed"]
 	waitFor(t, 10*time.Second, "every frame to be handled", func() bool {
-		c := r.Status().Counts
-		return r.Status().Cursor == lastGood && c.Malformed == int64(wantMalformed) && c.VerificationFailed == int64(wantFailed)
+		c := r.Health().Counts
+		return r.Health().Cursor == lastGood && c.Malformed == int64(wantMalformed) && c.VerificationFailed == int64(wantFailed)
 	})
-	c := r.Status().Counts
+	c := r.Health().Counts
 	t.Logf("sent %d messages %v; counts %+v", len(msgs), want, c)
 
 	// Only the good frames were applied: the recording's final state.
@@ -342,8 +342,8 @@ func TestIngestSurvivesMalformedFrames(t *testing.T) {
 	}
 
 	// Still connected, on the first connection, and still applying.
-	if !r.Status().Connected || conns.Load() != 1 || c.Reconnects != 0 {
-		t.Errorf("connected=%v connections=%d reconnects=%d, want one connection kept", r.Status().Connected, conns.Load(), c.Reconnects)
+	if !r.Health().Connected || conns.Load() != 1 || c.Reconnects != 0 {
+		t.Errorf("connected=%v connections=%d reconnects=%d, want one connection kept", r.Health().Connected, conns.Load(), c.Reconnects)
 	}
 	heldURI := syntax.ATURI("")
 	for _, op := range held.commit.Ops {

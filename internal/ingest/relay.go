@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"github.com/statusphere/statusphere/internal/lease"
+
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +46,7 @@ func (i *Ingester) runSessions(ctx context.Context, name string, session func(co
 		return
 	}
 	defer i.finalFlush()
-	bo := backoff{base: i.cfg.BackoffMin, max: i.cfg.BackoffMax}
+	bo := lease.Backoff{Base: i.cfg.BackoffMin, Max: i.cfg.BackoffMax}
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			i.m.reconnect()
@@ -59,11 +61,11 @@ func (i *Ingester) runSessions(ctx context.Context, name string, session func(co
 			i.log.Error("storing the ingest cursor", "error", err, "seq", i.cur.handled)
 		}
 		if time.Since(began) > minHealthySession {
-			bo.reset()
+			bo.Reset()
 		}
-		wait := bo.next()
+		wait := bo.Next()
 		i.log.Warn(name+" connection ended; reconnecting", "error", err, "seq", i.cur.handled, "retry_in", wait.Round(time.Millisecond))
-		if !sleep(ctx, wait) {
+		if !lease.Sleep(ctx, wait) {
 			return
 		}
 	}

@@ -10,7 +10,10 @@ import (
 	"github.com/bluesky-social/indigo/atproto/repo"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	"github.com/statusphere/statusphere/internal/collection"
+	"github.com/statusphere/statusphere/internal/lease"
 	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/verify"
 )
 
 // handleSync handles a #sync event: the repository's state was reset (the
@@ -31,7 +34,7 @@ func (i *Ingester) handleSync(ctx context.Context, seq int64, evt *comatproto.Sy
 	}
 	var commit *repo.Commit
 	err = i.retryUnavailable(ctx, did, func() error {
-		commit, err = i.verifier.verifySync(ctx, did, evt)
+		commit, err = i.verifier.Sync(ctx, did, evt)
 		return err
 	})
 	if err != nil {
@@ -43,7 +46,7 @@ func (i *Ingester) handleSync(ctx context.Context, seq int64, evt *comatproto.Sy
 		i.markHandled(seq)
 		return nil
 	}
-	var snap *snapshot
+	var snap *collection.Snapshot
 	err = i.retryUnavailable(ctx, did, func() error {
 		snap, err = i.resyncSnapshot(ctx, did, commit)
 		return err
@@ -61,108 +64,85 @@ func (i *Ingester) handleSync(ctx context.Context, seq int64, evt *comatproto.Sy
 		i.markHandled(seq) // nothing of ours, before or after
 		return nil
 	}
-	applied, err := i.applyResync(ctx, seq, snap)
+	applied, results, err := i.applyResync(ctx, seq, snap)
 	if err != nil {
 		return err
 	}
 	// Commits up to the #sync's rev are history now. Those after it that
 	// the fetched state holds are refused by the stored repository rev
 	// (counted as stale, not as failures).
-	i.verifier.applied(did, commit.Rev)
+	i.verifier.Applied(did, commit.Rev)
 	i.m.resync(true)
-	valid, invalid := snap.counts()
+	valid, invalid := snap.Counts(results)
 	if !applied {
-		i.log.Info("resync fetched an older state than the one applied already; kept", "did", did, "seq", seq, "rev", snap.rev)
+		i.log.Info("resync fetched an older state than the one applied already; kept", "did", did, "seq", seq, "rev", snap.Rev)
 		return nil
 	}
-	i.log.Info("resynced a repository after #sync", "did", did, "seq", seq, "rev", snap.rev, "statuses", valid, "invalid", invalid)
+	i.log.Info("resynced a repository after #sync", "did", did, "seq", seq, "rev", snap.Rev, "records", valid, "invalid", invalid)
 	return nil
 }
 
 // retryUnavailable runs fn, retrying with backoff while it fails with
-// errUnavailable, at most VerifyRetries times.
+// verify.ErrUnavailable, at most VerifyRetries times.
 func (i *Ingester) retryUnavailable(ctx context.Context, did syntax.DID, fn func() error) error {
-	bo := backoff{base: i.cfg.BackoffMin, max: i.cfg.BackoffMax}
-	for attempt := 0; ; attempt++ {
-		err := fn()
-		if err == nil || !errors.Is(err, errUnavailable) || attempt >= i.cfg.VerifyRetries || ctx.Err() != nil {
-			return err
-		}
-		wait := bo.next()
-		i.log.Info("retrying", "did", did, "error", err, "retry_in", wait.Round(time.Millisecond))
-		if !sleep(ctx, wait) {
-			return ctx.Err()
-		}
-	}
+	return lease.Retry(ctx, lease.Backoff{Base: i.cfg.BackoffMin, Max: i.cfg.BackoffMax}, i.cfg.VerifyRetries,
+		func(err error) bool { return errors.Is(err, verify.ErrUnavailable) },
+		func(err error, wait time.Duration) {
+			i.log.Info("retrying", "did", did, "error", err, "retry_in", wait.Round(time.Millisecond))
+		}, fn)
 }
 
 // resyncSnapshot fetches did's repository if it may hold statuses or we
 // hold some of its, and verifies it against the signed #sync commit. It
 // returns nil when neither side has any status.
-func (i *Ingester) resyncSnapshot(ctx context.Context, did syntax.DID, synced *repo.Commit) (*snapshot, error) {
-	pds, err := i.fetch.pdsOf(ctx, did)
+func (i *Ingester) resyncSnapshot(ctx context.Context, did syntax.DID, synced *repo.Commit) (*collection.Snapshot, error) {
+	pds, err := i.fetch.PDS(ctx, did)
 	if err != nil {
 		return nil, err
 	}
-	held, err := holdsStatuses(ctx, i.store, did)
+	held, err := collection.HoldsStatuses(ctx, i.store, did)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", verify.ErrUnavailable, err)
 	}
 	if !held {
 		// A cheap, unverified hint: only what is fetched and verified below
 		// is ever stored, so a lying answer can only make us skip work.
-		if n, err := i.fetch.countRemoteStatuses(ctx, pds, did); err == nil && n == 0 {
+		if has, err := i.fetch.HasRecords(ctx, pds, did); err == nil && !has {
 			return nil, nil
 		}
 	}
-	snap, err := i.fetch.fetchSnapshot(ctx, pds, did)
+	snap, err := i.fetch.Fetch(ctx, pds, did)
 	if err != nil {
 		return nil, err
 	}
-	if snap.rev < synced.Rev {
-		return nil, fmt.Errorf("%w: fetched repository at rev %s is older than the #sync rev %s", errUnavailable, snap.rev, synced.Rev)
+	if snap.Rev < synced.Rev {
+		return nil, fmt.Errorf("%w: fetched repository at rev %s is older than the #sync rev %s", verify.ErrUnavailable, snap.Rev, synced.Rev)
 	}
 	return snap, nil
 }
 
-// holdsStatuses reports whether st stores a status by did.
-func holdsStatuses(ctx context.Context, st interface {
-	LatestStatus(ctx context.Context, author syntax.DID) (store.Status, error)
-}, did syntax.DID) (bool, error) {
-	_, err := st.LatestStatus(ctx, did)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, store.ErrNotFound):
-		return false, nil
-	}
-	return false, fmt.Errorf("latest status of %s: %w", did, err)
-}
-
-// applyResync makes snap the repository's statuses, with the cursor, in one
-// transaction; applied is false when a newer state was applied already
+// applyResync makes snap the repository's records, with the cursor, in
+// one transaction; applied is false when a newer state was applied already
 // (by a backfill), which is then kept.
-func (i *Ingester) applyResync(ctx context.Context, seq int64, snap *snapshot) (applied bool, err error) {
-	var removed []syntax.ATURI
+func (i *Ingester) applyResync(ctx context.Context, seq int64, snap *collection.Snapshot) (applied bool, results []collection.Result, err error) {
 	err = i.writeTx(ctx, seq, func(tx *store.Tx) error {
 		var err error
-		removed, applied, err = applySnapshot(ctx, tx, snap)
+		results, applied, err = collection.ApplySnapshot(ctx, tx, i.collections, snap)
 		return err
 	})
 	if err != nil || !applied {
-		return false, err
+		return false, nil, err
 	}
 	// Invalid records are counted here: the commits that wrote them, if
 	// they come after the #sync, are refused as already reflected.
-	for _, c := range snap.changes {
-		if c.invalid != nil {
+	for _, r := range results {
+		if r.Invalid != nil {
 			i.m.invalidRecord()
-			i.log.Warn("resync skipped an invalid status record", "uri", c.uri, "seq", seq, "error", c.invalid)
+			i.log.Warn("resync skipped an invalid record", "uri", r.URI, "seq", seq, "error", r.Invalid)
+			continue
 		}
+		i.m.applyOp(r.Action)
+		i.log.Debug("record gone after resync", "uri", r.URI, "seq", seq)
 	}
-	for _, u := range removed {
-		i.m.applyOp("delete")
-		i.log.Debug("status gone after resync", "uri", u, "seq", seq)
-	}
-	return true, nil
+	return true, results, nil
 }

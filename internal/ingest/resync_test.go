@@ -56,8 +56,8 @@ func TestIngestResyncOnSync(t *testing.T) {
 	relay := startFakeRelay(t, stream)
 	st, _ := openStore(t)
 	r := startIngester(t, Config{RelayURL: relay.wsURL(), DisableLease: true},
-		Deps{Store: st, Directory: net.Directory(), Validator: catalog(t), HTTPClient: net.HTTPClient})
-	waitFor(t, 10*time.Second, "the stream to be handled", func() bool { return r.Status().Cursor == relay.lastSeq() })
+		Deps{Store: st, Directory: dids(net), Validator: catalog(t), HTTPClient: net.HTTPClient})
+	waitFor(t, 10*time.Second, "the stream to be handled", func() bool { return r.Health().Cursor == relay.lastSeq() })
 
 	for _, ref := range []string{a.URI.String(), b.URI.String()} {
 		if _, ok := stored(t, st, syntax.ATURI(ref)); !ok {
@@ -71,10 +71,10 @@ func TestIngestResyncOnSync(t *testing.T) {
 		t.Errorf("%d statuses stored, want 2", n)
 	}
 	// bob's repository was fetched; carol's, which holds no status, was not.
-	if got := metricValue(t, r.m.resyncs.WithLabelValues("ok")); got != 1 {
+	if got := float64(r.m.resyncs.get("ok")); got != 1 {
 		t.Errorf("resyncs ok = %v, want 1 (bob only)", got)
 	}
-	if c := r.Status().Counts; c.VerificationFailed != 0 || c.Applied != 0 || c.SkippedStale != 3 || c.SkippedInvalid != 1 {
+	if c := r.Health().Counts; c.VerificationFailed != 0 || c.Applied != 0 || c.SkippedStale != 3 || c.SkippedInvalid != 1 {
 		t.Errorf("counts %+v, want the 3 later commits skipped as already reflected and the invalid record counted once", c)
 	}
 	if rs, err := st.RepoState(ctx, bob.DID); err != nil || rs.Rev < stream[len(stream)-1].commit.Rev {

@@ -1,16 +1,12 @@
 package ingest
 
 import (
-	"encoding/json"
-	"errors"
 	"testing"
-	"time"
 
-	"github.com/bluesky-social/indigo/atproto/atdata"
 	"github.com/bluesky-social/indigo/atproto/identity"
-	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/statusphere/statusphere/internal/collection"
 	appidentity "github.com/statusphere/statusphere/internal/identity"
 	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store"
@@ -45,6 +41,7 @@ func TestNew(t *testing.T) {
 	st, _ := openStore(t)
 	cat := catalog(t)
 	dir := identity.NewMockDirectory()
+	relay := Config{RelayURL: "wss://bsky.network"}
 	cases := []struct {
 		name    string
 		cfg     Config
@@ -52,11 +49,13 @@ func TestNew(t *testing.T) {
 		source  string
 		wantErr bool
 	}{
-		{"defaults", Config{}, Deps{Store: st, Validator: cat, Directory: dir}, "relay:bsky.network", false},
-		{"jetstream", Config{Source: SourceJetstream}, Deps{Store: st, Validator: cat}, "jetstream:jetstream2.us-east.bsky.network", false},
-		{"relay without directory", Config{}, Deps{Store: st, Validator: cat}, "", true},
-		{"no store", Config{}, Deps{Validator: cat, Directory: dir}, "", true},
-		{"no validator", Config{}, Deps{Store: st, Directory: dir}, "", true},
+		{"defaults", relay, Deps{Store: st, Validator: cat, Directory: dir}, "relay:bsky.network", false},
+		{"jetstream", Config{Source: SourceJetstream, JetstreamURL: "wss://jetstream2.us-east.bsky.network/subscribe"}, Deps{Store: st, Validator: cat}, "jetstream:jetstream2.us-east.bsky.network", false},
+		{"no relay URL", Config{}, Deps{Store: st, Validator: cat, Directory: dir}, "", true},
+		{"no jetstream URL", Config{Source: SourceJetstream}, Deps{Store: st, Validator: cat}, "", true},
+		{"relay without directory", relay, Deps{Store: st, Validator: cat}, "", true},
+		{"no store", relay, Deps{Validator: cat, Directory: dir}, "", true},
+		{"no validator", relay, Deps{Store: st, Directory: dir}, "", true},
 		{"bad source", Config{Source: "carrier-pigeon"}, Deps{Store: st, Validator: cat, Directory: dir}, "", true},
 		{"bad URL", Config{RelayURL: "bsky.network"}, Deps{Store: st, Validator: cat, Directory: dir}, "", true},
 	}
@@ -79,26 +78,11 @@ func TestNew(t *testing.T) {
 	}
 	// Two ingesters cannot share a registry (their metrics would clash).
 	reg := prometheus.NewRegistry()
-	if _, err := New(Config{}, Deps{Store: st, Validator: cat, Directory: dir, Registry: reg}); err != nil {
+	if _, err := New(relay, Deps{Store: st, Validator: cat, Directory: dir, Registry: reg}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Config{}, Deps{Store: st, Validator: cat, Directory: dir, Registry: reg}); err == nil {
+	if _, err := New(relay, Deps{Store: st, Validator: cat, Directory: dir, Registry: reg}); err == nil {
 		t.Error("a second ingester registered its metrics on the same registry")
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	b := backoff{base: 100 * time.Millisecond, max: 2 * time.Second}
-	for n := range 40 {
-		d := b.next()
-		ceil := min(100*time.Millisecond<<min(n, 20), 2*time.Second)
-		if d < ceil/2 || d > ceil {
-			t.Fatalf("attempt %d: %s, want within [%s, %s]", n, d, ceil/2, ceil)
-		}
-	}
-	b.reset()
-	if d := b.next(); d > 100*time.Millisecond {
-		t.Errorf("after reset: %s", d)
 	}
 }
 
@@ -110,51 +94,16 @@ func TestIsOurs(t *testing.T) {
 		"xyz.statusphere/3jzfcijpj2z2a":         "",
 		"app.bsky.feed.post/3jzfcijpj2z2a":      "",
 	}
+	// The stream's filter is the registry's: it wants exactly the paths
+	// of the status collection.
+	reg := collection.Default(catalog(t))
 	for path, want := range cases {
 		got, ok := isOurs(path)
 		if got != want || ok != (want != "") {
 			t.Errorf("isOurs(%q) = %q, %v; want %q", path, got, ok, want)
 		}
-	}
-}
-
-func TestStatusRow(t *testing.T) {
-	did := syntax.DID("did:plc:ewvi7nxzyoun6zhxrhs64oiz")
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	rec := func(js string) map[string]any {
-		m, err := atdata.UnmarshalJSON([]byte(js))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	good := `{"$type":"xyz.statusphere.status","status":"🦋","createdAt":"2026-01-01T00:00:00.000Z","note":"<b>&","ref":{"$link":"bafyreig2fjxi3rptqdgylg7e5hmjl6mcke7rn2b6cugzlqq3i4zu6rq52q"}}`
-	row, err := statusRow(did, "3jzfcijpj2z2a", "bafycid", "3jzfcijpj2z2b", rec(good), now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if row.URI != "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/xyz.statusphere.status/3jzfcijpj2z2a" || row.Status != "🦋" ||
-		!row.CreatedAt.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) || row.IndexedAt != now || row.Rev != "3jzfcijpj2z2b" {
-		t.Errorf("row %+v", row)
-	}
-	var back map[string]any
-	if err := json.Unmarshal(row.Record, &back); err != nil {
-		t.Fatal(err)
-	}
-	if back["note"] != "<b>&" || back["ref"].(map[string]any)["$link"] == nil {
-		t.Errorf("record JSON %s lost or changed unknown fields", row.Record)
-	}
-
-	for name, tc := range map[string]struct {
-		rkey syntax.RecordKey
-		js   string
-	}{
-		"wrong $type":      {"3jzfcijpj2z2a", `{"$type":"com.example.status","status":"🦋","createdAt":"2026-01-01T00:00:00Z"}`},
-		"rkey not a TID":   {"self", good},
-		"createdAt absent": {"3jzfcijpj2z2a", `{"$type":"xyz.statusphere.status","status":"🦋"}`},
-	} {
-		if _, err := statusRow(did, tc.rkey, "c", "r", rec(tc.js), now); !errors.Is(err, errInvalid) {
-			t.Errorf("%s: %v, want errInvalid", name, err)
+		if reg.WantsPath(path) != (want != "") {
+			t.Errorf("WantsPath(%q) = %v, want %v", path, !ok, ok)
 		}
 	}
 }
@@ -165,3 +114,41 @@ var (
 	_ Validator         = (*lexicon.Catalog)(nil)
 	_ IdentityRefresher = (*appidentity.Resolver)(nil)
 )
+
+// Health and /metrics read the same counters.
+func TestMetricsMatchHealth(t *testing.T) {
+	st, _ := openStore(t)
+	reg := prometheus.NewRegistry()
+	ing, err := New(Config{RelayURL: "wss://relay.invalid"}, Deps{Store: st, Validator: catalog(t), Directory: identity.NewMockDirectory(), Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ing.m.applyOp("create")
+	ing.m.applyOp("create")
+	ing.m.event(kindCommit)
+	ing.m.event("no such kind")
+	ing.m.invalidRecord()
+	ing.m.cursor.Store(42)
+	ing.setConnected(true)
+	h := ing.Health()
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+		health float64
+	}{
+		{"statusphere_ingest_applied_total", map[string]string{"action": "create"}, 2, float64(h.Counts.Applied)},
+		{"statusphere_ingest_events_total", map[string]string{"type": kindCommit}, 1, 1},
+		{"statusphere_ingest_events_total", map[string]string{"type": kindUnknown}, 1, float64(h.Counts.Events - 1)},
+		{"statusphere_ingest_skipped_invalid_total", nil, 1, float64(h.Counts.SkippedInvalid)},
+		{"statusphere_ingest_cursor", nil, 42, float64(h.Cursor)},
+		{"statusphere_ingest_connected", nil, 1, 1},
+	} {
+		if got := gathered(t, reg, c.name, c.labels); got != c.want || c.health != c.want {
+			t.Errorf("%s%v: metrics %v, health %v, want %v", c.name, c.labels, got, c.health, c.want)
+		}
+	}
+	if !h.Connected {
+		t.Error("Health says not connected")
+	}
+}

@@ -4,10 +4,13 @@ import (
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	genstatus "github.com/statusphere/statusphere/internal/gen/xyz/statusphere"
 )
 
-// StatusNSID is the collection of the app's record, xyz.statusphere.status.
-const StatusNSID syntax.NSID = "xyz.statusphere.status"
+// StatusNSID is the collection of the app's record, xyz.statusphere.status:
+// the constant generated from lexicons/.
+const StatusNSID syntax.NSID = genstatus.StatusNSID
 
 // DatetimeLayout formats times as the reference implementation does
 // (Date.toISOString): UTC, millisecond precision, "Z".

@@ -70,9 +70,12 @@ var conformanceCases = []conformanceCase{
 	{"web_session_expiry", testWebSession},
 	{"lease", testLease},
 	{"lease_one_winner", testLeaseOneWinner},
+	{"lease_take_over", testLeaseTakeOver},
 	{"repo_rev_advance", testRepoRevAdvance},
 	{"repo_rev_serialized", testRepoRevSerialized},
 	{"status_uris_by_author", testStatusURIsByAuthor},
+	{"tx_write_at_rev", testWriteAtRev},
+	{"tx_replace_statuses", testReplaceStatuses},
 	{"backfill_run", testBackfillRun},
 	{"backfill_repos", testBackfillRepos},
 }

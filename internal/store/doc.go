@@ -21,10 +21,12 @@
 //     an event whose rows are missing.
 //   - Each repository's revision only moves forward ([Store.AdvanceRepoRev],
 //     repo_state.go): it is the newest revision whose changes the
-//     repository's status rows reflect. Writers of a commit or of a whole
-//     repository snapshot (backfill) advance it first, in the transaction
-//     that writes the rows, and write nothing when it refuses; so a stale
-//     commit or snapshot never undoes a newer one.
+//     repository's rows reflect. Writers of a commit or of a whole
+//     repository snapshot (backfill, resync) write through
+//     [Tx.WriteAtRev] (repo_write.go), which advances it first, in the
+//     transaction that writes the rows, and writes nothing when it
+//     refuses; so a stale commit or snapshot never undoes a newer one. A
+//     snapshot's statuses replace the author's with [Tx.ReplaceStatuses].
 //   - A backfill run ([BackfillRun], backfill.go) keeps its discovery cursor
 //     and each repository's state (pending, done, skipped, failed) in the
 //     database, so an interrupted run resumes where it stopped.

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -40,4 +42,36 @@ func (c *conn) ReleaseLease(ctx context.Context, name, holder string) error {
 		return fmt.Errorf("store: release lease %q for %q: %w", name, holder, err)
 	}
 	return nil
+}
+
+// Lease returns the holder of lease name and when its hold expires, or an
+// error matching ErrNotFound when nobody holds it.
+func (c *conn) Lease(ctx context.Context, name string) (holder string, expiresAt time.Time, err error) {
+	err = c.queryRow(ctx, `SELECT holder, expires_at FROM lease WHERE name = $1`, name).Scan(&holder, timeScan{&expiresAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, fmt.Errorf("store: lease %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("store: lease %q: %w", name, err)
+	}
+	return holder, expiresAt, nil
+}
+
+// TakeOverLease makes holder the holder of lease name until now+ttl if
+// from still holds it, live or not (its process is known to be gone), and
+// reports whether it did.
+func (c *conn) TakeOverLease(ctx context.Context, name, from, holder string, ttl time.Duration, now time.Time) (bool, error) {
+	if name == "" || from == "" || holder == "" || ttl <= 0 {
+		return false, fmt.Errorf("store: take over lease %q: name, holders and a positive ttl are required", name)
+	}
+	res, err := c.exec(ctx, `UPDATE lease SET holder = $1, expires_at = $2 WHERE name = $3 AND holder = $4`,
+		holder, c.d.timeArg(now.Add(ttl)), name, from)
+	if err != nil {
+		return false, fmt.Errorf("store: take over lease %q from %q: %w", name, from, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: take over lease %q from %q: %w", name, from, err)
+	}
+	return n == 1, nil
 }

@@ -1,4 +1,4 @@
-package ingest
+package backfill
 
 import (
 	"context"
@@ -8,8 +8,11 @@ import (
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	"github.com/statusphere/statusphere/internal/collection"
+	"github.com/statusphere/statusphere/internal/lease"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/verify"
 )
 
 // Discovery methods.
@@ -35,16 +38,16 @@ type discoveryPage struct {
 // stored. The first page tries listReposByCollection and falls back to
 // listRepos when the host does not implement it.
 func (b *Backfiller) discover(ctx context.Context, run *store.BackfillRun) error {
-	bo := backoff{base: b.cfg.RetryMin, max: b.cfg.RetryMax}
+	bo := lease.Backoff{Base: b.cfg.RetryMin, Max: b.cfg.RetryMax}
 	failures := 0
 	retry := func(what string, err error) error {
 		failures++
 		if failures > b.cfg.DiscoveryRetries {
 			return fmt.Errorf("backfill: discover repositories on %s: %s: %w", b.cfg.URL, what, err)
 		}
-		wait := bo.next()
+		wait := bo.Next()
 		b.log.Warn("discovery failed; will retry", "what", what, "error", err, "retry_in", wait.Round(time.Millisecond))
-		if !sleep(ctx, wait) {
+		if !lease.Sleep(ctx, wait) {
 			return context.Cause(ctx)
 		}
 		return nil
@@ -91,7 +94,7 @@ func (b *Backfiller) discover(ctx context.Context, run *store.BackfillRun) error
 			continue
 		}
 		failures = 0
-		bo.reset()
+		bo.Reset()
 		*run = next
 		b.p.discovered(added)
 		b.log.Debug("discovered repositories", "method", method, "listed", len(page.dids), "new", added, "cursor", page.cursor)
@@ -113,12 +116,12 @@ func (b *Backfiller) listPage(ctx context.Context, method, cursor string) (disco
 		err error
 	)
 	if method == methodByCollection {
-		res, err = b.fetch.pds.ListReposByCollection(ctx, b.cfg.URL, collectionNSID, cursor, b.cfg.PageSize)
+		res, err = b.pds.ListReposByCollection(ctx, b.cfg.URL, collection.StatusNSID, cursor, b.cfg.PageSize)
 	} else {
-		res, err = b.fetch.pds.ListRepos(ctx, b.cfg.URL, cursor, b.cfg.PageSize)
+		res, err = b.pds.ListRepos(ctx, b.cfg.URL, cursor, b.cfg.PageSize)
 	}
 	if err != nil {
-		return discoveryPage{}, fmt.Errorf("%w: %w", errUnavailable, err)
+		return discoveryPage{}, fmt.Errorf("%w: %w", verify.ErrUnavailable, err)
 	}
 	page := discoveryPage{dids: make([]syntax.DID, 0, len(res.Repos)), listed: res.Listed, cursor: res.Cursor}
 	for _, r := range res.Repos {

@@ -1,4 +1,4 @@
-package ingest
+package backfill
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"github.com/statusphere/statusphere/internal/store"
 )
 
-// BackfillProgress is a snapshot of a backfill's progress.
-type BackfillProgress struct {
+// Progress is a snapshot of a backfill's progress.
+type Progress struct {
 	Running     bool // Run is working
 	Discovering bool // repositories are still being listed: Total may grow
 	// Total is the number of repositories in the run; Done, Skipped and
@@ -35,13 +35,13 @@ type BackfillProgress struct {
 }
 
 // Finished is the number of repositories done, skipped or failed.
-func (p BackfillProgress) Finished() int64 { return p.Done + p.Skipped + p.Failed }
+func (p Progress) Finished() int64 { return p.Done + p.Skipped + p.Failed }
 
 // Pending is the number of repositories still to do.
-func (p BackfillProgress) Pending() int64 { return max(p.Total-p.Finished(), 0) }
+func (p Progress) Pending() int64 { return max(p.Total-p.Finished(), 0) }
 
 // logAttrs are the attributes of the progress log lines.
-func (p BackfillProgress) logAttrs() []any {
+func (p Progress) logAttrs() []any {
 	eta := "unknown"
 	if p.ETA > 0 || p.Pending() == 0 {
 		eta = p.ETA.Round(time.Second).String()
@@ -93,8 +93,8 @@ func (p *progress) repoDone(valid, invalid int) {
 	p.invalid.Add(int64(invalid))
 }
 
-func (p *progress) snapshot() BackfillProgress {
-	s := BackfillProgress{
+func (p *progress) snapshot() Progress {
+	s := Progress{
 		Running: p.running.Load(), Discovering: p.discovering.Load(),
 		Total: p.total.Load(), Done: p.done.Load(), Skipped: p.skipped.Load(), Failed: p.failed.Load(),
 		Records: p.records.Load(), Invalid: p.invalid.Load(), Errors: p.errors.Load(), Refetches: p.refetches.Load(),
@@ -127,9 +127,9 @@ func (b *Backfiller) logProgress(ctx context.Context) {
 	}
 }
 
-// registerBackfillMetrics registers the backfill's metrics, read from p, on
+// registerMetrics registers the backfill's metrics, read from p, on
 // reg (none if nil).
-func registerBackfillMetrics(reg prometheus.Registerer, p *progress) error {
+func registerMetrics(reg prometheus.Registerer, p *progress) error {
 	if reg == nil {
 		return nil
 	}
@@ -170,7 +170,7 @@ func registerBackfillMetrics(reg prometheus.Registerer, p *progress) error {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("ingest: register backfill metrics: %w", err)
+		return fmt.Errorf("backfill: register backfill metrics: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package ingest
+package backfill
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	"github.com/statusphere/statusphere/internal/lease"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -18,7 +19,7 @@ const pendingPage = 256
 // left: each pass hands every pending repository that is due to the
 // workers; repositories that failed wait for their retry time.
 func (b *Backfiller) fetchAll(ctx context.Context, hint bool) error {
-	bo := backoff{base: b.cfg.RetryMin, max: b.cfg.RetryMax}
+	bo := lease.Backoff{Base: b.cfg.RetryMin, Max: b.cfg.RetryMax}
 	failures := 0
 	for {
 		dispatched, waiting, next, err := b.pass(ctx, hint)
@@ -30,9 +31,9 @@ func (b *Backfiller) fetchAll(ctx context.Context, hint bool) error {
 			if failures > b.cfg.DiscoveryRetries {
 				return fmt.Errorf("backfill: %w", err)
 			}
-			wait := bo.next()
+			wait := bo.Next()
 			b.log.Error("reading the pending repositories; will retry", "error", err, "retry_in", wait.Round(time.Millisecond))
-			if !sleep(ctx, wait) {
+			if !lease.Sleep(ctx, wait) {
 				return context.Cause(ctx)
 			}
 			continue
@@ -41,7 +42,7 @@ func (b *Backfiller) fetchAll(ctx context.Context, hint bool) error {
 		case dispatched == 0:
 			wait := max(time.Until(next), 10*time.Millisecond)
 			b.log.Info("waiting to retry repositories that failed", "repos", waiting, "retry_in", wait.Round(time.Millisecond))
-			if !sleep(ctx, wait) {
+			if !lease.Sleep(ctx, wait) {
 				return context.Cause(ctx)
 			}
 		}

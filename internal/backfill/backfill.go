@@ -1,35 +1,37 @@
-package ingest
+package backfill
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/bluesky-social/indigo/util/ssrf"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/statusphere/statusphere/internal/collection"
+	"github.com/statusphere/statusphere/internal/lease"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/verify"
 )
 
-// backfillRunName names the run in the store: what is backfilled.
-const backfillRunName = Collection
+// RunName names the run in the store. It is the name the first backfill
+// (of statuses only) gave its run, kept so that stored runs resume; a run
+// covers every registered collection.
+const RunName = "xyz.statusphere.status"
 
-// BackfillConfig says where a backfill finds repositories and how it works.
-// The zero value discovers on the public relay with sensible limits.
-type BackfillConfig struct {
+// Config says where a backfill finds repositories and how it works. URL is
+// required; the zero values of the rest are sensible limits.
+type Config struct {
 	// URL is the host that lists the repositories to fetch: a relay
-	// (https://bsky.network, the default), asked with
+	// (https://bsky.network), asked with
 	// com.atproto.sync.listReposByCollection for the repositories holding
 	// our collection, or a PDS, which does not implement that method:
 	// com.atproto.sync.listRepos is then used, and each repository is first
@@ -72,9 +74,9 @@ type BackfillConfig struct {
 	UserAgent string
 }
 
-// BackfillStore is what a backfill needs of the database; *store.Store has
+// Store is what a backfill needs of the database; *store.Store has
 // it.
-type BackfillStore interface {
+type Store interface {
 	InTx(ctx context.Context, fn func(tx *store.Tx) error) error
 	BackfillRun(ctx context.Context, name string) (store.BackfillRun, error)
 	SaveBackfillRun(ctx context.Context, r store.BackfillRun) error
@@ -86,14 +88,19 @@ type BackfillStore interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
-// BackfillDeps are a backfill's collaborators.
-type BackfillDeps struct {
+// Deps are a backfill's collaborators.
+type Deps struct {
 	// Store is the database (required).
-	Store BackfillStore
-	// Validator checks records (required): the ingester's.
-	Validator Validator
-	// Directory resolves DIDs to their PDS and signing key (required).
-	Directory identity.Directory
+	Store Store
+	// Validator checks records (required unless Collections is set): the
+	// ingester's.
+	Validator collection.Validator
+	// Collections maps the collections stored to their handlers (default:
+	// collection.Default(Validator)): the ingester's.
+	Collections *collection.Registry
+	// Directory resolves DIDs to their DID documents, for their PDS and
+	// signing key (required).
+	Directory verify.DIDResolver
 	// HTTPClient calls the discovery host and every PDS (default: an
 	// SSRF-safe client reaching public addresses only). A discovery host on
 	// a private network needs a client that trusts it.
@@ -107,19 +114,53 @@ type BackfillDeps struct {
 // Backfiller fetches the existing status records of every repository that
 // holds some, and converges with the live firehose on the same database.
 type Backfiller struct {
-	cfg     BackfillConfig
-	store   BackfillStore
-	fetch   *fetcher
-	http    *http.Client
-	log     *slog.Logger
-	p       *progress
-	running atomic.Bool
+	cfg         Config
+	store       Store
+	fetch       *collection.Fetcher
+	collections *collection.Registry
+	pds         *pds.Client
+	log         *slog.Logger
+	p           *progress
+	running     atomic.Bool
 }
 
-// NewBackfiller checks cfg, fills in its defaults and returns a
-// backfiller; nothing is fetched until Run.
-func NewBackfiller(cfg BackfillConfig, deps BackfillDeps) (*Backfiller, error) {
-	setDefault(&cfg.URL, "https://bsky.network")
+// New checks cfg, fills in its defaults and returns a backfiller; nothing
+// is fetched until Run. cfg.URL is required.
+func New(cfg Config, deps Deps) (*Backfiller, error) {
+	cfg.setDefaults()
+	if u, err := url.Parse(cfg.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("backfill: URL %q is not an http(s) URL", cfg.URL)
+	}
+	if deps.Store == nil || (deps.Validator == nil && deps.Collections == nil) || deps.Directory == nil {
+		return nil, errors.New("backfill: Deps.Store, Validator (or Collections) and Directory are required")
+	}
+	if deps.Collections == nil {
+		deps.Collections = collection.Default(deps.Validator)
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.HTTPClient == nil {
+		deps.HTTPClient = &http.Client{Timeout: cfg.FetchTimeout, Transport: ssrf.PublicOnlyTransport()}
+	}
+	p := &progress{}
+	if err := registerMetrics(deps.Registry, p); err != nil {
+		return nil, err
+	}
+	client := pds.New(deps.HTTPClient, cfg.UserAgent)
+	return &Backfiller{
+		cfg:         cfg,
+		store:       deps.Store,
+		fetch:       collection.NewFetcher(verify.New(deps.Directory), deps.Collections, client, cfg.FetchTimeout, cfg.MaxRepoBytes),
+		collections: deps.Collections,
+		pds:         client,
+		log:         deps.Logger.With("component", "backfill", "host", cfg.URL),
+		p:           p,
+	}, nil
+}
+
+// setDefaults fills in the zero fields of cfg.
+func (cfg *Config) setDefaults() {
 	setDefault(&cfg.Workers, 4)
 	setDefault(&cfg.PageSize, 1000)
 	setDefault(&cfg.MaxAttempts, 5)
@@ -133,36 +174,15 @@ func NewBackfiller(cfg BackfillConfig, deps BackfillDeps) (*Backfiller, error) {
 	setDefault(&cfg.LeaseTTL, 30*time.Second)
 	setDefault(&cfg.UserAgent, "statusphere-backfill")
 	if cfg.LeaseHolder == "" {
-		host, _ := os.Hostname()
-		cfg.LeaseHolder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])
+		cfg.LeaseHolder = lease.DefaultHolder()
 	}
-	if u, err := url.Parse(cfg.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("ingest: backfill URL %q is not an http(s) URL", cfg.URL)
+}
+
+func setDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
 	}
-	if deps.Store == nil || deps.Validator == nil || deps.Directory == nil {
-		return nil, errors.New("ingest: BackfillDeps.Store, Validator and Directory are required")
-	}
-	if deps.Logger == nil {
-		deps.Logger = slog.New(slog.DiscardHandler)
-	}
-	if deps.HTTPClient == nil {
-		deps.HTTPClient = &http.Client{Timeout: cfg.FetchTimeout, Transport: ssrf.PublicOnlyTransport()}
-	}
-	p := &progress{}
-	if err := registerBackfillMetrics(deps.Registry, p); err != nil {
-		return nil, err
-	}
-	return &Backfiller{
-		cfg:   cfg,
-		store: deps.Store,
-		fetch: &fetcher{
-			verifier: newVerifier(deps.Directory), validator: deps.Validator,
-			pds: pds.New(deps.HTTPClient, cfg.UserAgent), timeout: cfg.FetchTimeout, maxBytes: cfg.MaxRepoBytes,
-		},
-		http: deps.HTTPClient,
-		log:  deps.Logger.With("component", "backfill", "host", cfg.URL),
-		p:    p,
-	}, nil
 }
 
 // Schedule decides at start-up whether the backfill should run. On a first
@@ -171,7 +191,7 @@ func NewBackfiller(cfg BackfillConfig, deps BackfillDeps) (*Backfiller, error) {
 // the backfill begins, the next start resumes it. It reports whether a run
 // is unfinished.
 func (b *Backfiller) Schedule(ctx context.Context, firstStart bool) (bool, error) {
-	run, err := b.store.BackfillRun(ctx, backfillRunName)
+	run, err := b.store.BackfillRun(ctx, RunName)
 	switch {
 	case err == nil:
 		return !run.Finished, nil
@@ -188,7 +208,7 @@ func (b *Backfiller) Schedule(ctx context.Context, firstStart bool) (bool, error
 
 // startRun records a new run: every repository leaves the previous one.
 func (b *Backfiller) startRun(ctx context.Context) (store.BackfillRun, error) {
-	run := store.BackfillRun{Name: backfillRunName, Host: b.cfg.URL, StartedAt: time.Now().UTC()}
+	run := store.BackfillRun{Name: RunName, Host: b.cfg.URL, StartedAt: time.Now().UTC()}
 	err := b.store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.ResetBackfill(ctx); err != nil {
 			return err
@@ -215,17 +235,12 @@ func (b *Backfiller) startRun(ctx context.Context) (store.BackfillRun, error) {
 // To converge with the firehose, start the ingester first: a repository
 // changed after its snapshot was fetched reaches the store through the
 // firehose, and one that gains its first status after discovery too.
-func (b *Backfiller) Run(ctx context.Context) (BackfillProgress, error) {
+func (b *Backfiller) Run(ctx context.Context) (Progress, error) {
 	if !b.running.CompareAndSwap(false, true) {
-		return BackfillProgress{}, errors.New("backfill: Run called twice at once")
+		return Progress{}, errors.New("backfill: Run called twice at once")
 	}
 	defer b.running.Store(false)
-	ctx, release, err := b.acquireLease(ctx)
-	if err != nil {
-		return b.Progress(), err
-	}
-	defer release()
-	err = b.run(ctx)
+	err := b.underLease(ctx, b.run)
 	p := b.Progress()
 	if err == nil {
 		b.log.Info("backfill finished", p.logAttrs()...)
@@ -268,7 +283,7 @@ func (b *Backfiller) run(ctx context.Context) error {
 // begin loads the unfinished run, or starts a new one, and loads its
 // counts into the progress.
 func (b *Backfiller) begin(ctx context.Context) (store.BackfillRun, error) {
-	run, err := b.store.BackfillRun(ctx, backfillRunName)
+	run, err := b.store.BackfillRun(ctx, RunName)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && run.Finished):
 		if run, err = b.startRun(ctx); err != nil {
@@ -300,4 +315,4 @@ func (b *Backfiller) begin(ctx context.Context) (store.BackfillRun, error) {
 
 // Progress reports the progress of the run; safe to call from any
 // goroutine, during or after Run.
-func (b *Backfiller) Progress() BackfillProgress { return b.p.snapshot() }
+func (b *Backfiller) Progress() Progress { return b.p.snapshot() }

@@ -1,4 +1,4 @@
-package ingest
+package backfill
 
 import (
 	"context"
@@ -9,16 +9,18 @@ import (
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	"github.com/statusphere/statusphere/internal/collection"
+	"github.com/statusphere/statusphere/internal/lease"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
 // outcome is what became of one repository.
 type outcome struct {
-	state   store.BackfillState // done, skipped, or pending (a failed attempt)
-	snap    *snapshot           // done: what was stored
-	removed int                 // done: rows removed that the repository no longer holds
-	err     error               // pending: why; skipped: why, if not "no statuses"
+	state   store.BackfillState  // done, skipped, or pending (a failed attempt)
+	snap    *collection.Snapshot // done: what was stored
+	results []collection.Result  // done: records skipped as invalid, rows removed
+	err     error                // pending: why; skipped: why, if not "no statuses"
 }
 
 // backfillRepo fetches one repository, stores its statuses and records
@@ -34,14 +36,17 @@ func (b *Backfiller) backfillRepo(ctx context.Context, rs store.RepoState, hint 
 	log := b.log.With("did", did)
 	switch o.state {
 	case store.BackfillDone:
-		valid, invalid := o.snap.counts()
+		valid, invalid := o.snap.Counts(o.results)
 		b.p.repoDone(valid, invalid)
-		for _, c := range o.snap.changes {
-			if c.invalid != nil {
-				log.Warn("skipping an invalid status record", "uri", c.uri, "error", c.invalid)
+		removed := 0
+		for _, r := range o.results {
+			if r.Invalid != nil {
+				log.Warn("skipping an invalid record", "uri", r.URI, "error", r.Invalid)
+			} else {
+				removed++
 			}
 		}
-		log.Debug("repository backfilled", "rev", o.snap.rev, "statuses", valid, "invalid", invalid, "removed", o.removed)
+		log.Debug("repository backfilled", "rev", o.snap.Rev, "records", valid, "invalid", invalid, "removed", removed)
 		return
 	case store.BackfillSkipped:
 		b.setState(ctx, did, store.BackfillSkipped, rs.Attempts, time.Time{}, errString(o.err))
@@ -57,8 +62,8 @@ func (b *Backfiller) backfillRepo(ctx context.Context, rs store.RepoState, hint 
 		log.Error("giving up on a repository", "attempts", attempts, "error", o.err)
 		return
 	}
-	bo := backoff{base: b.cfg.RetryMin, max: b.cfg.RetryMax, attempt: attempts - 1}
-	wait := bo.next()
+	bo := lease.Backoff{Base: b.cfg.RetryMin, Max: b.cfg.RetryMax, Attempt: attempts - 1}
+	wait := bo.Next()
 	b.setState(ctx, did, store.BackfillPending, attempts, time.Now().Add(wait), o.err.Error())
 	log.Warn("could not backfill a repository; will retry", "attempts", attempts, "retry_in", wait.Round(time.Millisecond), "error", o.err)
 }
@@ -83,7 +88,7 @@ var goneErrors = map[string]bool{
 // snapshot is stale (storing it would undo that commit): it is fetched
 // again, up to StaleRefetches times.
 func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool) outcome {
-	host, err := b.fetch.pdsOf(ctx, did)
+	host, err := b.fetch.PDS(ctx, did)
 	if errors.Is(err, identity.ErrDIDNotFound) {
 		return outcome{state: store.BackfillSkipped, err: err}
 	}
@@ -93,18 +98,18 @@ func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool
 	if hint {
 		// An unverified hint from the PDS, used only to skip work: what we
 		// store is what we fetch and verify.
-		held, err := holdsStatuses(ctx, b.store, did)
+		held, err := collection.HoldsStatuses(ctx, b.store, did)
 		if err != nil {
 			return outcome{state: store.BackfillPending, err: err}
 		}
 		if !held {
-			if n, err := b.fetch.countRemoteStatuses(ctx, host, did); err == nil && n == 0 {
+			if has, err := b.fetch.HasRecords(ctx, host, did); err == nil && !has {
 				return outcome{state: store.BackfillSkipped}
 			}
 		}
 	}
 	for try := 0; ; try++ {
-		snap, err := b.fetch.fetchSnapshot(ctx, host, did)
+		snap, err := b.fetch.Fetch(ctx, host, did)
 		if err != nil {
 			if name, _ := pds.ErrorName(err); goneErrors[name] {
 				return outcome{state: store.BackfillSkipped, err: err}
@@ -112,12 +117,12 @@ func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool
 			return outcome{state: store.BackfillPending, err: err}
 		}
 		var (
-			removed []syntax.ATURI
+			results []collection.Result
 			applied bool
 		)
 		err = b.store.InTx(ctx, func(tx *store.Tx) error {
 			var err error
-			removed, applied, err = applySnapshot(ctx, tx, snap)
+			results, applied, err = collection.ApplySnapshot(ctx, tx, b.collections, snap)
 			if err != nil || !applied {
 				return err
 			}
@@ -127,13 +132,13 @@ func (b *Backfiller) snapshotRepo(ctx context.Context, did syntax.DID, hint bool
 			return outcome{state: store.BackfillPending, err: fmt.Errorf("store the snapshot: %w", err)}
 		}
 		if applied {
-			return outcome{state: store.BackfillDone, snap: snap, removed: len(removed)}
+			return outcome{state: store.BackfillDone, snap: snap, results: results}
 		}
 		b.p.refetch()
 		if try >= b.cfg.StaleRefetches {
-			return outcome{state: store.BackfillPending, err: fmt.Errorf("the repository kept changing while it was fetched (last fetched rev %s)", snap.rev)}
+			return outcome{state: store.BackfillPending, err: fmt.Errorf("the repository kept changing while it was fetched (last fetched rev %s)", snap.Rev)}
 		}
-		b.log.Debug("the firehose applied a newer commit while the repository was fetched; fetching it again", "did", did, "rev", snap.rev)
+		b.log.Debug("the firehose applied a newer commit while the repository was fetched; fetching it again", "did", did, "rev", snap.Rev)
 	}
 }
 

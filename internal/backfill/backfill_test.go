@@ -1,4 +1,4 @@
-package ingest
+package backfill
 
 import (
 	"bytes"
@@ -20,6 +20,8 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/statusphere/statusphere/internal/collection"
+	"github.com/statusphere/statusphere/internal/ingest"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/testnet"
 )
@@ -117,19 +119,19 @@ func (h *hookTransport) calls(method string) []xrpcCall {
 
 // newTestBackfiller builds a backfiller on the local network (fast test
 // timings unless cfg sets them), with its own metrics registry.
-func newTestBackfiller(t testing.TB, net *testnet.Network, st *store.Store, client *http.Client, cfg BackfillConfig) *Backfiller {
+func newTestBackfiller(t testing.TB, net *testnet.Network, st *store.Store, client *http.Client, cfg Config) *Backfiller {
 	t.Helper()
 	setDefault(&cfg.URL, net.PDSURL)
 	setDefault(&cfg.RetryMin, 10*time.Millisecond)
 	setDefault(&cfg.RetryMax, 50*time.Millisecond)
 	setDefault(&cfg.ProgressInterval, 200*time.Millisecond)
 	setDefault(&cfg.LeaseTTL, 3*time.Second)
-	b, err := NewBackfiller(cfg, BackfillDeps{
-		Store: st, Validator: catalog(t), Directory: net.Directory(), HTTPClient: client,
+	b, err := New(cfg, Deps{
+		Store: st, Validator: catalog(t), Directory: dids(net), HTTPClient: client,
 		Registry: prometheus.NewRegistry(), Logger: testLogger(t, slog.LevelInfo),
 	})
 	if err != nil {
-		t.Fatalf("NewBackfiller: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	return b
 }
@@ -150,7 +152,7 @@ func createStatuses(t testing.TB, acct *testnet.Account, n int) []syntax.ATURI {
 
 // createStatus creates a status in acct's repo (from any goroutine).
 func createStatus(acct *testnet.Account) (syntax.ATURI, error) {
-	ref, err := acct.CreateRecord(context.Background(), Collection, "", statusRecord("🦋"), nil)
+	ref, err := acct.CreateRecord(context.Background(), string(collection.StatusNSID), "", statusRecord("🦋"), nil)
 	if err != nil {
 		return "", fmt.Errorf("createRecord: %w", err)
 	}
@@ -160,18 +162,18 @@ func createStatus(acct *testnet.Account) (syntax.ATURI, error) {
 // deleteNewestStatus deletes acct's newest status, if it has one (from any
 // goroutine).
 func deleteNewestStatus(acct *testnet.Account) error {
-	recs, err := acct.ListRecords(context.Background(), Collection)
+	recs, err := acct.ListRecords(context.Background(), string(collection.StatusNSID))
 	if err != nil || len(recs) == 0 {
 		return err
 	}
-	return acct.DeleteRecord(context.Background(), Collection, recs[0].URI.RecordKey().String())
+	return acct.DeleteRecord(context.Background(), string(collection.StatusNSID), recs[0].URI.RecordKey().String())
 }
 
 // wantStoreMatchesRepos checks that the store holds exactly the status
 // records the accounts' repositories hold, with their CIDs.
 func wantStoreMatchesRepos(t testing.TB, st *store.Store, accts ...*testnet.Account) {
 	t.Helper()
-	want, err := testnet.RecordCIDs(context.Background(), Collection, accts...)
+	want, err := testnet.RecordCIDs(context.Background(), string(collection.StatusNSID), accts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,11 +215,11 @@ func TestBackfillResume(t *testing.T) {
 		}
 		return body, nil
 	}
-	b := newTestBackfiller(t, net, st, hooks.client(), BackfillConfig{Workers: 1, PageSize: 1})
+	b := newTestBackfiller(t, net, st, hooks.client(), Config{Workers: 1, PageSize: 1})
 	if _, err := b.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("run 1: %v, want it cancelled", err)
 	}
-	run, err := st.BackfillRun(t.Context(), backfillRunName)
+	run, err := st.BackfillRun(t.Context(), RunName)
 	if err != nil || run.Method != methodListRepos || run.Cursor == "" || run.Discovered {
 		t.Fatalf("after run 1 the run is %+v (%v): want listRepos with the cursor after page 1", run, err)
 	}
@@ -239,7 +241,7 @@ func TestBackfillResume(t *testing.T) {
 		}
 		return body, nil
 	}
-	b = newTestBackfiller(t, net, st, hooks.client(), BackfillConfig{Workers: 1, PageSize: 1})
+	b = newTestBackfiller(t, net, st, hooks.client(), Config{Workers: 1, PageSize: 1})
 	if _, err := b.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("run 2: %v, want it cancelled", err)
 	}
@@ -264,7 +266,7 @@ func TestBackfillResume(t *testing.T) {
 	hooks.log = nil
 	hooks.onAnswer = nil
 	hooks.mu.Unlock()
-	b = newTestBackfiller(t, net, st, hooks.client(), BackfillConfig{Workers: 1, PageSize: 1})
+	b = newTestBackfiller(t, net, st, hooks.client(), Config{Workers: 1, PageSize: 1})
 	p, err := b.Run(t.Context())
 	if err != nil {
 		t.Fatalf("run 3: %v", err)
@@ -282,7 +284,7 @@ func TestBackfillResume(t *testing.T) {
 		t.Errorf("run 3 progress %+v: want 3 of 3 done, 4 records stored by run 3", p)
 	}
 	wantStoreMatchesRepos(t, st, accts...)
-	if run, _ := st.BackfillRun(t.Context(), backfillRunName); !run.Finished {
+	if run, _ := st.BackfillRun(t.Context(), RunName); !run.Finished {
 		t.Errorf("run not finished: %+v", run)
 	}
 
@@ -309,7 +311,7 @@ func TestBackfillBadRepos(t *testing.T) {
 	alice, bob, carol := net.Account("alice"), net.Account("bob"), net.Account("carol")
 	createStatuses(t, alice, 2)
 	createStatuses(t, bob, 3)
-	if _, err := bob.CreateRecord(ctx, Collection, "", statusRecord("🦋🦋"), noValidate); err != nil {
+	if _, err := bob.CreateRecord(ctx, string(collection.StatusNSID), "", statusRecord("🦋🦋"), noValidate); err != nil {
 		t.Fatal(err)
 	}
 	createStatuses(t, carol, 1)
@@ -339,7 +341,7 @@ func TestBackfillBadRepos(t *testing.T) {
 		}
 		return body, nil
 	}
-	b := newTestBackfiller(t, net, st, hooks.client(), BackfillConfig{MaxAttempts: 3})
+	b := newTestBackfiller(t, net, st, hooks.client(), Config{MaxAttempts: 3})
 	p, err := b.Run(ctx)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -379,9 +381,8 @@ func TestBackfillConvergesWithFirehose(t *testing.T) {
 	createStatuses(t, bob, 2)
 
 	st, _ := openStore(t)
-	r := startIngester(t, Config{RelayURL: net.FirehoseURL(), DisableLease: true},
-		Deps{Store: st, Directory: net.Directory(), Validator: catalog(t), HTTPClient: net.HTTPClient})
-	r.waitConnected(t)
+	r := startIngester(t, ingest.Config{RelayURL: net.FirehoseURL(), DisableLease: true},
+		ingest.Deps{Store: st, Directory: dids(net), Validator: catalog(t), HTTPClient: net.HTTPClient})
 
 	var created syntax.ATURI
 	hooks := newHookTransport(net.HTTPClient)
@@ -393,7 +394,7 @@ func TestBackfillConvergesWithFirehose(t *testing.T) {
 		case alice.DID.String():
 			// The body is alice's repository now; change it, wait for the
 			// firehose to apply the changes, then hand on the stale copy.
-			if err := alice.DeleteRecord(ctx, Collection, aliceBefore[0].RecordKey().String()); err != nil {
+			if err := alice.DeleteRecord(ctx, string(collection.StatusNSID), aliceBefore[0].RecordKey().String()); err != nil {
 				return nil, err
 			}
 			var err error
@@ -420,7 +421,7 @@ func TestBackfillConvergesWithFirehose(t *testing.T) {
 		}
 		return body, nil
 	}
-	b := newTestBackfiller(t, net, st, hooks.client(), BackfillConfig{})
+	b := newTestBackfiller(t, net, st, hooks.client(), Config{})
 	var wg sync.WaitGroup
 	stopWriting := make(chan struct{})
 	wg.Go(func() {
@@ -465,7 +466,7 @@ func TestBackfillConvergesWithFirehose(t *testing.T) {
 	if _, ok := stored(t, st, created); !ok {
 		t.Errorf("the status created while the backfill ran is missing")
 	}
-	if c := r.Status().Counts; c.SkippedStale == 0 {
+	if c := r.Health().Counts; c.SkippedStale == 0 {
 		t.Logf("ingester counts %+v (no commit was older than a snapshot)", c)
 	}
 }
@@ -474,7 +475,7 @@ func TestBackfillConvergesWithFirehose(t *testing.T) {
 func matches(t testing.TB, st *store.Store, accts ...*testnet.Account) bool {
 	t.Helper()
 	for _, a := range accts {
-		recs, err := a.ListRecords(context.Background(), Collection)
+		recs, err := a.ListRecords(context.Background(), string(collection.StatusNSID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -543,7 +544,7 @@ func TestBackfillListReposByCollection(t *testing.T) {
 
 	st, _ := openStore(t)
 	hooks := newHookTransport(net.HTTPClient)
-	b := newTestBackfiller(t, net, st, hooks.client(), BackfillConfig{URL: relay.URL, PageSize: 2})
+	b := newTestBackfiller(t, net, st, hooks.client(), Config{URL: relay.URL, PageSize: 2})
 	p, err := b.Run(t.Context())
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -551,7 +552,7 @@ func TestBackfillListReposByCollection(t *testing.T) {
 	mu.Lock()
 	got := slices.Clone(requests)
 	mu.Unlock()
-	if want := []string{Collection + " ", Collection + " ", Collection + " 2"}; !slices.Equal(got, want) {
+	if want := []string{string(collection.StatusNSID) + " ", string(collection.StatusNSID) + " ", string(collection.StatusNSID) + " 2"}; !slices.Equal(got, want) {
 		t.Errorf("relay requests (collection cursor) %q, want %q", got, want)
 	}
 	if p.Total != 3 || p.Done != 2 || p.Skipped != 1 || p.Records != 3 {

@@ -1,0 +1,13 @@
+// Package collection turns verified records of the collections statusphere
+// stores into database rows: for xyz.statusphere.status, validation
+// against the lexicon and the row ([StatusFromCBOR], [StatusFromJSON]),
+// and the snapshot of a whole repository ([Fetcher], [ApplySnapshot]).
+// The live stream (internal/ingest) and the backfill (internal/backfill)
+// both use it, so neither spells a collection's rules itself.
+//
+// # Invariant
+//
+// An invalid record is never stored: it becomes a removal of any row at
+// its URI (the row must not show what the repository no longer holds),
+// and is counted by the caller.
+package collection
