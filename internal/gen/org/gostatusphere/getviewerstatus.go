@@ -15,8 +15,8 @@ const GetViewerStatusNSID = "org.gostatusphere.getViewerStatus"
 //
 // One status record as indexed, carried verbatim.
 type GetViewerStatusViewerStatus struct {
-	// Cid is "cid", required, format cid.
-	Cid syntax.CID
+	// Cid is "cid", optional, format cid: absent while the app knows the record only from its own write.
+	Cid *syntax.CID
 	// IndexedAt is "indexedAt", required, format datetime.
 	IndexedAt string
 	// Record is "record", required: the xyz.statusphere.status record as it is in the author's repo.
@@ -31,7 +31,9 @@ type GetViewerStatusViewerStatus struct {
 func (v GetViewerStatusViewerStatus) MarshalJSON() ([]byte, error) {
 	var e objectEncoder
 	e.typeFrom(v.Extra)
-	e.field("cid", v.Cid)
+	if v.Cid != nil {
+		e.field("cid", v.Cid)
+	}
 	e.field("indexedAt", v.IndexedAt)
 	e.field("record", v.Record)
 	e.field("uri", v.Uri)
@@ -45,10 +47,13 @@ func (v *GetViewerStatusViewerStatus) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	var out GetViewerStatusViewerStatus
-	if ok, err := d.take("cid", &out.Cid, false); err != nil {
-		return err
-	} else if !ok {
-		return d.missing("cid")
+	{
+		var f syntax.CID
+		if ok, err := d.take("cid", &f, false); err != nil {
+			return err
+		} else if ok {
+			out.Cid = &f
+		}
 	}
 	if ok, err := d.take("indexedAt", &out.IndexedAt, false); err != nil {
 		return err
