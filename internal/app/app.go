@@ -30,6 +30,7 @@ type options struct {
 	localSuffixes []string
 	listener      net.Listener
 	noWeb         bool
+	oauthScopes   []string
 }
 
 // WithHTTPClient replaces the SSRF-safe client used for identity, OAuth and
@@ -42,6 +43,10 @@ func WithLocalHandleSuffixes(s ...string) Option { return func(o *options) { o.l
 
 // WithListener serves on ln instead of listening on the configured address.
 func WithListener(ln net.Listener) Option { return func(o *options) { o.listener = ln } }
+
+// WithOAuthScopes replaces the scopes logins ask for (tests of a client
+// that asks for less than the app does).
+func WithOAuthScopes(s ...string) Option { return func(o *options) { o.oauthScopes = s } }
 
 // WithoutWeb builds only the ingester (the ingest command).
 func WithoutWeb() Option { return func(o *options) { o.noWeb = true } }
@@ -130,6 +135,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 	oc, err := oauth.New(oauth.Config{
 		PublicURL: cfg.PublicURL, LocalAddr: ln.Addr().String(), PrivateKey: cfg.OAuthKey,
 		HTTPClient: o.httpClient, Directory: dir, UserAgent: userAgent,
+		ServiceRef: serviceRef(cfg), Scopes: o.oauthScopes,
 	}, st, log.With("component", "oauth"))
 	if err != nil {
 		st.Close()
@@ -139,7 +145,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 		Store: st, Auth: oc, Records: web.NewPDSRecords(pds.New(o.httpClient, userAgent)), Identities: resolver, Lexicons: cat,
 		Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
 		Metrics: reg, Extra: map[string]http.Handler{"GET /metrics": metricsHandler(reg)},
-		Checks: checks,
+		Checks: checks, PublicURL: cfg.PublicURL, ServiceDID: cfg.ServiceDID(),
 	})
 	if err != nil {
 		st.Close()
@@ -147,6 +153,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 	}
 	a.OAuth, a.Web, a.handler = oc, ws, ws
 	return a, nil
+}
+
+// serviceRef is the app's service in its DID document, or "".
+func serviceRef(cfg config.Config) string {
+	if did := cfg.ServiceDID(); did != "" {
+		return did + "#statusphere_appview"
+	}
+	return ""
 }
 
 // URL is where the app is reachable (http://127.0.0.1:port in development).

@@ -21,16 +21,23 @@ import (
 // running is an app serving on loopback for a test.
 type running struct {
 	*app.App
-	stop func()
+	stop  func()
+	local string // http://<listen address>, also when a public URL is set
 }
 
 // startApp runs the real app against the local network, on dbPath.
 func startApp(t *testing.T, n *testnet.Network, dbPath string, opts ...app.Option) *running {
 	t.Helper()
-	cfg, err := config.Parse("serve", []string{
+	return startAppArgs(t, n, dbPath, nil, opts...)
+}
+
+// startAppArgs is startApp with more command-line settings (args).
+func startAppArgs(t *testing.T, n *testnet.Network, dbPath string, args []string, opts ...app.Option) *running {
+	t.Helper()
+	cfg, err := config.Parse("serve", append([]string{
 		"-addr", "127.0.0.1:0", "-database-url", dbPath, "-plc-url", n.PLCURL,
 		"-relay-url", n.FirehoseURL(),
-	}, func(string) string { return "" })
+	}, args...), func(string) string { return "" })
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
@@ -64,7 +71,7 @@ func startApp(t *testing.T, n *testnet.Network, dbPath string, opts ...app.Optio
 		}
 	}
 	t.Cleanup(stop)
-	return &running{App: a, stop: stop}
+	return &running{App: a, stop: stop, local: "http://" + ln.Addr().String()}
 }
 
 // testWriter sends app logs to the test log.

@@ -172,6 +172,17 @@ func relayHTTPURL(raw string) string {
 	return ""
 }
 
+// ServiceDID is the app's did:web, named for the host of PublicURL (a port
+// is written %3A, as did:web requires), or "" without a public URL. It is
+// the audience of the service-auth tokens the app accepts.
+func (c *Config) ServiceDID() string {
+	u, err := url.Parse(c.PublicURL)
+	if c.PublicURL == "" || err != nil || u.Host == "" {
+		return ""
+	}
+	return "did:web:" + strings.ReplaceAll(u.Host, ":", "%3A")
+}
+
 // Secure reports whether the app is served over https (cookies get Secure).
 func (c *Config) Secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
 

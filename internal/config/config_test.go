@@ -96,3 +96,24 @@ func TestPublicURLMakesCookiesSecure(t *testing.T) {
 		t.Fatalf("got %+v", c)
 	}
 }
+
+func TestServiceDIDIsTheDIDWebOfThePublicURL(t *testing.T) {
+	for _, c := range []struct{ publicURL, want string }{
+		{"", ""},
+		{"https://status.example.com", "did:web:status.example.com"},
+		{"https://status.example.com/", "did:web:status.example.com"},
+		{"https://status.example.com:8443", "did:web:status.example.com%3A8443"},
+	} {
+		args := []string{"-database-url", "x.db"}
+		if c.publicURL != "" {
+			args = append(args, "-public-url", c.publicURL, "-oauth-private-key", "z42tx")
+		}
+		cfg, err := Parse("serve", args, noEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.ServiceDID(); got != c.want {
+			t.Errorf("public URL %q: service DID %q, want %q", c.publicURL, got, c.want)
+		}
+	}
+}

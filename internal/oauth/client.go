@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,10 +19,6 @@ import (
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 )
-
-// Scopes are what statusphere asks for: the atproto base scope and write
-// access to its own collection only (not transition:generic).
-var Scopes = []string{"atproto", "repo:xyz.statusphere.status"}
 
 // AuthRequestTTL is how long a started login may take before it is pruned.
 const AuthRequestTTL = 30 * time.Minute
@@ -46,11 +43,19 @@ type Config struct {
 	Directory identity.Directory
 	// UserAgent is sent with every request.
 	UserAgent string
+	// ServiceRef is the app's service, "did:web:host#statusphere_appview",
+	// the audience of the permission set's API permissions (see [Scopes]).
+	ServiceRef string
+	// Scopes replaces what logins ask for (default: [Scopes] of ServiceRef).
+	Scopes []string
 }
 
 // Client is the app's OAuth client.
 type Client struct {
-	app   *oauth.ClientApp
+	app *oauth.ClientApp
+	// base is app asking only for [BaseScopes], for servers that cannot
+	// resolve the permission set (same client ID, a narrower request).
+	base  *oauth.ClientApp
 	store Store
 	log   *slog.Logger
 
@@ -63,6 +68,10 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 	if cfg.HTTPClient == nil || cfg.Directory == nil {
 		return nil, errors.New("oauth: HTTPClient and Directory are required")
 	}
+	scopes := cfg.Scopes
+	if len(scopes) == 0 {
+		scopes = Scopes(cfg.ServiceRef)
+	}
 	var cc oauth.ClientConfig
 	if cfg.PublicURL == "" {
 		host, port, ok := strings.Cut(cfg.LocalAddr, ":")
@@ -72,10 +81,10 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 		if host == "" || host == "localhost" || host == "0.0.0.0" {
 			host = "127.0.0.1" // loopback redirect URIs must use the IP literal
 		}
-		cc = oauth.NewLocalhostConfig("http://"+host+":"+port+CallbackPath, Scopes)
+		cc = oauth.NewLocalhostConfig("http://"+host+":"+port+CallbackPath, scopes)
 	} else {
 		base := strings.TrimSuffix(cfg.PublicURL, "/")
-		cc = oauth.NewPublicConfig(base+"/oauth-client-metadata.json", base+CallbackPath, Scopes)
+		cc = oauth.NewPublicConfig(base+"/oauth-client-metadata.json", base+CallbackPath, scopes)
 		key, err := atcrypto.ParsePrivateMultibase(cfg.PrivateKey)
 		if err != nil {
 			return nil, fmt.Errorf("oauth: private key: %w", err)
@@ -87,12 +96,23 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 	if cfg.UserAgent != "" {
 		cc.UserAgent = cfg.UserAgent
 	}
-	app := oauth.NewClientApp(&cc, authStore{db: st})
+	baseCfg := cc
+	baseCfg.Scopes = BaseScopes
+	return &Client{
+		app:   newClientApp(&cc, cfg, st),
+		base:  newClientApp(&baseCfg, cfg, st),
+		store: st, log: log, locks: map[string]*sessionLock{},
+	}, nil
+}
+
+// newClientApp builds indigo's client app with our store and clients.
+func newClientApp(cc *oauth.ClientConfig, cfg Config, st Store) *oauth.ClientApp {
+	app := oauth.NewClientApp(cc, authStore{db: st})
 	app.Client = cfg.HTTPClient
 	app.Resolver.Client = cfg.HTTPClient
 	app.Resolver.UserAgent = cc.UserAgent
 	app.Dir = cfg.Directory
-	return &Client{app: app, store: st, log: log, locks: map[string]*sessionLock{}}, nil
+	return app
 }
 
 // keyID names the confidential client's key by its public key.
@@ -145,6 +165,12 @@ func (c *Client) StartLogin(ctx context.Context, identifier string) (string, err
 		return "", &LoginError{Msg: fmt.Sprintf("%q is not a handle, a DID, or an https:// PDS address.", identifier), Err: err}
 	}
 	redirect, err := c.app.StartAuthFlow(ctx, identifier)
+	if isInvalidScope(err) && !slices.Equal(c.app.Config.Scopes, BaseScopes) {
+		// The server cannot resolve the permission set: sign in for
+		// statuses only; the session's grant then says notes are off.
+		c.log.Info("authorization server refused the permission set; asking for statuses only", "identifier", identifier, "error", err)
+		redirect, err = c.base.StartAuthFlow(ctx, identifier)
+	}
 	if err != nil {
 		return "", &LoginError{Msg: "Could not start sign-in for " + identifier + ". Check the handle and try again.", Err: err}
 	}

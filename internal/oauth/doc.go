@@ -9,5 +9,15 @@
 // refreshed token is saved (upserted) before anyone else uses the session.
 // Auth requests older than [AuthRequestTTL] are pruned.
 //
+// Logins ask for [Scopes]: the atproto base scope, the app's permission set
+// include:org.gostatusphere.authFull (the note collection and the app's
+// XRPC methods, for the app's service when it has a public URL) and
+// repo:xyz.statusphere.status, which the set cannot grant (another
+// authority's NSID). A server that cannot resolve the set refuses the
+// request (invalid_scope); the login is then retried with [BaseScopes]
+// (statuses only). [Client.Granted] reads what the server granted, from the
+// token response stored with the session, so callers can leave out what
+// the session may not do ([Grant.CanWriteNotes]).
+//
 // The package does not render pages or set cookies: that is package web.
 package oauth

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/identity"
+	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	"github.com/statusphere/statusphere/internal/pds"
 )
@@ -53,7 +54,10 @@ type Network struct {
 // Option changes what [Start] sets up.
 type Option func(*options)
 
-type options struct{ accounts []string }
+type options struct {
+	accounts         []string
+	lexiconAuthority string // see WithLexiconAuthority
+}
 
 // WithAccounts names the accounts to create (default alice, bob, carol); each
 // gets the handle <name>.test.
@@ -67,6 +71,8 @@ type info struct {
 	PDSHostname string `json:"pdsHostname"`
 	PLCURL      string `json:"plcUrl"`
 	StartMillis int64  `json:"startMillis"`
+	// LexiconAuthorityDID is the account created for WithLexiconAuthority.
+	LexiconAuthorityDID syntax.DID `json:"lexiconAuthorityDid"`
 }
 
 // Start starts the network and creates the accounts, and stops everything
@@ -94,6 +100,7 @@ func Start(t testing.TB, opts ...Option) *Network {
 	cmd := exec.Command(in.node, in.script, infoPath)
 	cmd.Dir = in.dir
 	cmd.Env = append(os.Environ(), "ATNET_DIR="+in.dir, "NODE_ENV=development", "LOG_ENABLED=false", "TMPDIR="+dir)
+	cmd.Env = append(cmd.Env, lexiconAuthorityEnv(o.lexiconAuthority)...)
 	cmd.Stdout = n.logs
 	cmd.Stderr = n.logs
 	// Its own process group, killed when this process dies (Pdeathsig), and
@@ -128,6 +135,9 @@ func Start(t testing.TB, opts ...Option) *Network {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := n.waitHealthy(ctx); err != nil {
+		t.Fatalf("testnet: %v\nserver logs:\n%s", err, n.logs.tail(16<<10))
+	}
+	if err := n.addLexiconAuthority(ctx, o.lexiconAuthority, inf.LexiconAuthorityDID); err != nil {
 		t.Fatalf("testnet: %v\nserver logs:\n%s", err, n.logs.tail(16<<10))
 	}
 	for _, name := range o.accounts {

@@ -13,6 +13,13 @@
 // database, so logout really ends them. Text chosen by someone else (an
 // OAuth error description) is logged, never shown.
 //
+// XRPC methods that act for the caller take atproto service auth
+// (viewerFromServiceAuth: a JWT from the caller's PDS for the app's
+// service DID and the method, checked against the caller's DID document);
+// with a public URL the app serves its did:web document at
+// /.well-known/did.json. The home page says when the user's session was
+// not granted notes ([Server.CanWriteNotes]).
+//
 // The package depends on small interfaces it declares: [Store], [Auth],
 // [Identities], [Lexicons] and [Records] (PDS reads and writes, adapted to
 // package pds in records_pds.go). Records are built with the types

@@ -23,12 +23,16 @@ const timelineSize = 20
 
 // homePage is the data of templates/home.html.
 type homePage struct {
-	User     *userView
-	Error    string
-	Handle   string
-	Options  []string
-	Mine     string
-	Timeline []statusView
+	User *userView
+	// NotesAllowed: the logged-in user's session may write notes; when it
+	// may not, the page says why (NotesUnavailable).
+	NotesAllowed     bool
+	NotesUnavailable string
+	Error            string
+	Handle           string
+	Options          []string
+	Mine             string
+	Timeline         []statusView
 }
 
 type userView struct {
@@ -75,6 +79,9 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	if ok {
 		page.User = &userView{DID: ws.DID, DisplayName: s.displayName(ctx, ws.DID)}
+		if page.NotesAllowed = s.CanWriteNotes(ctx, ws); !page.NotesAllowed {
+			page.NotesUnavailable = msgNotesUnavailable
+		}
 		mine, err := s.Store.LatestStatus(ctx, ws.DID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.serverError(w, r, err)

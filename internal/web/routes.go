@@ -21,6 +21,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /healthz", Health(s.Checks))
 	mux.HandleFunc("GET /oauth-client-metadata.json", s.clientMetadata)
 	mux.HandleFunc("GET /oauth/jwks.json", s.jwks)
+	mux.HandleFunc("GET /.well-known/did.json", s.didDocument)
+	mux.HandleFunc("GET /xrpc/org.gostatusphere.getViewerStatus", s.getViewerStatus)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", s.views.static))
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)

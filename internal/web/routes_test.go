@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	ouroauth "github.com/statusphere/statusphere/internal/oauth"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -38,6 +39,8 @@ var routeTests = map[string][]routeCase{
 	"GET /oauth-client-metadata.json": clientMetadataCases("/oauth-client-metadata.json", "client_id"),
 	"GET /oauth/jwks.json":            clientMetadataCases("/oauth/jwks.json", `"keys"`),
 	"GET /static/":                    staticCases(),
+	"GET /.well-known/did.json":       didDocumentCases(),
+	"GET /xrpc/org.gostatusphere.getViewerStatus": viewerStatusCases(),
 }
 
 // TestRoutes runs every route's cases against a Server with fakes: no PDS,
@@ -140,7 +143,16 @@ func homeCases() []routeCase {
 			e.records.names[aliceDID] = "Alice Liddell"
 			e.addStatus(t, aliceDID, "3kaaaaaaaaaa2", "🦋", time.Now().UTC())
 			return request(http.MethodGet, "/", "", e.session(t, aliceDID))
-		}, check: want(http.StatusOK, "Alice Liddell", "Log out", `class="status-option selected"`)},
+		}, check: func(t *testing.T, e *testEnv, w *httptest.ResponseRecorder) {
+			checkResponse(t, w, http.StatusOK, "Alice Liddell", "Log out", `class="status-option selected"`)
+			if strings.Contains(w.Body.String(), "notes-unavailable") {
+				t.Error("a session granted the permission set is told notes are unavailable")
+			}
+		}},
+		{name: "logged_in_status_only", setup: func(t *testing.T, e *testEnv) *http.Request {
+			e.auth.granted = ouroauth.BaseScopes
+			return request(http.MethodGet, "/", "", e.session(t, aliceDID))
+		}, check: want(http.StatusOK, "Log out", `id="notes-unavailable"`, "Notes are unavailable", "org.gostatusphere.authFull")},
 		{name: "forged_cookie", setup: func(*testing.T, *testEnv) *http.Request {
 			return request(http.MethodGet, "/", "", strings.Repeat("A", 43))
 		}, check: want(http.StatusOK, `name="handle"`)},

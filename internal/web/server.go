@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/statusphere/statusphere/internal/lexicon"
+	ouroauth "github.com/statusphere/statusphere/internal/oauth"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -42,6 +43,8 @@ type Auth interface {
 	IsConfidential() bool
 	Metadata() oauth.ClientMetadata
 	JWKS() oauth.JWKS
+	// Granted is what the authorization server granted the session.
+	Granted(ctx context.Context, did syntax.DID, sessionID string) (ouroauth.Grant, error)
 }
 
 // Identities refreshes and looks up identities.
@@ -79,6 +82,13 @@ type Deps struct {
 	// Limits bound login starts and open event streams (zero fields:
 	// [DefaultLimits]).
 	Limits Limits
+	// PublicURL is the app's https URL; with it the app serves its did:web
+	// document at /.well-known/did.json.
+	PublicURL string
+	// ServiceDID is the app's service DID (did:web of PublicURL): the
+	// audience that service-auth tokens must name. Empty: XRPC methods that
+	// need service auth refuse every token.
+	ServiceDID string
 }
 
 // Server serves the app.

@@ -170,6 +170,7 @@ type fakeAuth struct {
 	logoutErr    error
 	sessionErr   error // WithSession's error
 	confidential bool
+	granted      []string // Granted's scopes; nil: what the app asks for
 }
 
 func (f *fakeAuth) StartLogin(ctx context.Context, identifier string) (string, error) {
@@ -226,6 +227,18 @@ func (f *fakeAuth) WithSession(ctx context.Context, did syntax.DID, sessionID st
 }
 
 func (f *fakeAuth) IsConfidential() bool { return f.confidential }
+
+func (f *fakeAuth) Granted(ctx context.Context, did syntax.DID, sessionID string) (ouroauth.Grant, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sessionErr != nil {
+		return ouroauth.Grant{}, f.sessionErr
+	}
+	if f.granted == nil {
+		return ouroauth.Grant{Scopes: ouroauth.Scopes("")}, nil
+	}
+	return ouroauth.Grant{Scopes: f.granted}, nil
+}
 
 func (f *fakeAuth) Metadata() oauth.ClientMetadata {
 	return oauth.ClientMetadata{ClientID: "https://app.example/oauth-client-metadata.json", Scope: "atproto"}

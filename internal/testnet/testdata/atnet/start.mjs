@@ -39,6 +39,22 @@ const network = await TestNetworkNoAppView.create({
   pds: { hostname, serviceHandleDomains: ['.test'] },
 })
 
+// The lexicon authority (testnet.WithLexiconAuthority): an account whose
+// repo the PDS resolves every lexicon from, as PDS_LEXICON_AUTHORITY_DID
+// (config lexicon.didAuthority) does. Its DID exists only once the account
+// does, so the running PDS's setting is set here; the PDS reads it at every
+// resolution.
+let lexiconAuthorityDid
+if (process.env.ATNET_LEXICON_AUTHORITY_HANDLE) {
+  const { data } = await network.pds.getAgent().com.atproto.server.createAccount({
+    handle: process.env.ATNET_LEXICON_AUTHORITY_HANDLE,
+    email: process.env.ATNET_LEXICON_AUTHORITY_EMAIL,
+    password: process.env.ATNET_LEXICON_AUTHORITY_PASSWORD,
+  })
+  lexiconAuthorityDid = data.did
+  network.pds.ctx.cfg.lexicon.didAuthority = lexiconAuthorityDid
+}
+
 const info = {
   pdsUrl: `http://127.0.0.1:${network.pds.port}`,
   pdsPort: network.pds.port,
@@ -46,6 +62,7 @@ const info = {
   plcUrl: `http://127.0.0.1:${network.plc.port}`,
   adminPassword: network.pds.ctx.cfg.service.devMode ? 'admin-pass' : '',
   startMillis: Date.now() - started,
+  lexiconAuthorityDid,
 }
 fs.writeFileSync(out + '.tmp', JSON.stringify(info, null, 2))
 fs.renameSync(out + '.tmp', out)
