@@ -56,9 +56,10 @@ type Config struct {
 	// DisableLease runs without the single-ingester lease. Only for a
 	// database no other ingester uses.
 	DisableLease bool
-	// LeaseTTL is how long the lease lasts unless renewed (default 30s); it
-	// is renewed every third of that. A second ingester takes over at most
-	// LeaseTTL after the first stops renewing.
+	// LeaseTTL is how long the lease lasts unless renewed (default 10s); it
+	// is renewed every third of that. A standby ingester takes over at most
+	// LeaseTTL after the first stops renewing (at once when the first was
+	// a process of the same host that is gone).
 	LeaseTTL time.Duration
 	// LeaseHolder names this process in the lease (default host-pid-random).
 	LeaseHolder string
@@ -73,10 +74,13 @@ type Config struct {
 	// frames are counted as malformed and skipped).
 	MaxFrameBytes int64
 	// ReadTimeout is how long a connection may stay silent, pings
-	// included, before it is dropped and redialled (default 60s).
+	// included, before it is dropped and redialled (default 20s; pings go
+	// out every third of it).
 	ReadTimeout time.Duration
 	// BackoffMin and BackoffMax bound the wait between reconnects and
-	// between retries of a failed database write (default 500ms and 1m).
+	// between retries of a failed database write (default 500ms and 10s).
+	// The reconnect backoff starts over once a connection delivered a
+	// message: only a source that keeps refusing is waited for longer.
 	BackoffMin, BackoffMax time.Duration
 	// VerifyRetries is how many times a commit whose signing key cannot be
 	// fetched is retried before it is dropped as unverifiable (default 4).
@@ -163,6 +167,7 @@ type Ingester struct {
 	lastEventTime atomic.Int64 // unix nanoseconds of the last event's own time
 	holdsLease    atomic.Bool
 	leaseLost     atomic.Bool // set before consumption is cancelled: no final cursor write
+	delivered     atomic.Bool // the current connection delivered a message
 
 	// cur is the cursor state, owned by the goroutine that consumes.
 	cur cursorState
@@ -207,13 +212,13 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 // the caller's, from internal/config).
 func (cfg *Config) setDefaults() {
 	setDefault(&cfg.Source, SourceRelay)
-	setDefault(&cfg.LeaseTTL, 30*time.Second)
+	setDefault(&cfg.LeaseTTL, 10*time.Second)
 	setDefault(&cfg.CursorFlushInterval, time.Second)
 	setDefault(&cfg.SummaryInterval, time.Minute)
 	setDefault(&cfg.MaxFrameBytes, 4<<20)
-	setDefault(&cfg.ReadTimeout, 60*time.Second)
+	setDefault(&cfg.ReadTimeout, 20*time.Second)
 	setDefault(&cfg.BackoffMin, 500*time.Millisecond)
-	setDefault(&cfg.BackoffMax, time.Minute)
+	setDefault(&cfg.BackoffMax, 10*time.Second)
 	setDefault(&cfg.VerifyRetries, 4)
 	setDefault(&cfg.JetstreamRewind, 2*time.Second)
 	setDefault(&cfg.ResyncTimeout, time.Minute)
