@@ -127,7 +127,7 @@ func TestReconnectAfterRepeatedCuts(t *testing.T) {
 	// The production reconnect timings, not the test helper's fast ones.
 	r := startIngester(t, Config{RelayURL: "ws://" + proxy.ln.Addr().String(), DisableLease: true,
 		BackoffMin: 500 * time.Millisecond, BackoffMax: 10 * time.Second},
-		Deps{Store: st, Directory: dids(net), Validator: catalog(t), HTTPClient: net.HTTPClient})
+		Deps{Store: st, Directory: dids(net), Validator: catalog(t)})
 	proxy.nextAccept(t, 10*time.Second)
 	r.waitConnected(t)
 
