@@ -56,13 +56,15 @@ func (a *App) scheduleBackfill(ctx context.Context, c *core, reg prometheus.Regi
 	return nil
 }
 
-// startBackfill starts the scheduled backfill in the background, once the
-// ingester is connected (firehose first: whatever changes after a
-// repository is fetched reaches the store through it). A backfill whose
-// discovery fails is tried again every backfillRetry. The returned function
-// stops it and waits; an interrupted backfill resumes at the next start.
+// startBackfill starts the backfill's background work once the ingester
+// is connected (firehose first: whatever changes after a repository is
+// fetched reaches the store through it): the scheduled backfill, if any
+// (tried again every backfillRetry while its discovery fails), then the
+// retries of failed repositories, for as long as the app runs. The
+// returned function stops it and waits; an interrupted backfill resumes
+// at the next start.
 func (a *App) startBackfill(ctx context.Context) (stop func()) {
-	if !a.backfillDue || a.Ingester == nil {
+	if a.Ingester == nil {
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -70,7 +72,9 @@ func (a *App) startBackfill(ctx context.Context) (stop func()) {
 	go func() {
 		defer close(done)
 		log := a.log.With("component", "backfill")
-		log.Info("backfill scheduled: it starts once the ingester is connected")
+		if a.backfillDue {
+			log.Info("backfill scheduled: it starts once the ingester is connected")
+		}
 		for !a.Ingester.Health().Connected {
 			select {
 			case <-ctx.Done():
@@ -78,29 +82,38 @@ func (a *App) startBackfill(ctx context.Context) (stop func()) {
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
-		for {
-			p, err := a.Backfiller.Run(ctx)
-			switch {
-			case ctx.Err() != nil:
-				log.Info("backfill interrupted; it resumes at the next start", "repos_done", p.Finished(), "repos_total", p.Total)
-				return
-			case err == nil && p.Failed > 0:
-				log.Warn("backfill finished, but some repositories could not be fetched; `statusphere backfill` tries them all again", "failed", p.Failed)
-				return
-			case err == nil:
-				return
-			}
-			log.Error("backfill failed; retrying", "error", err, "retry_in", backfillRetry)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(backfillRetry):
-			}
+		if a.backfillDue && !a.runBackfill(ctx, log) {
+			return
 		}
+		_ = a.Backfiller.RetryFailed(ctx) // returns when ctx ends
 	}()
 	return func() {
 		cancel()
 		<-done
+	}
+}
+
+// runBackfill runs the scheduled backfill to its end, trying again every
+// backfillRetry while it fails; it reports false when ctx ended first.
+func (a *App) runBackfill(ctx context.Context, log *slog.Logger) bool {
+	for {
+		p, err := a.Backfiller.Run(ctx)
+		switch {
+		case ctx.Err() != nil:
+			log.Info("backfill interrupted; it resumes at the next start", "repos_done", p.Finished(), "repos_total", p.Total)
+			return false
+		case err == nil && p.Failed > 0:
+			log.Warn("backfill finished, but some repositories could not be fetched; they are retried with backoff", "failed", p.Failed)
+			return true
+		case err == nil:
+			return true
+		}
+		log.Error("backfill failed; retrying", "error", err, "retry_in", backfillRetry)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backfillRetry):
+		}
 	}
 }
 

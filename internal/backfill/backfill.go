@@ -45,6 +45,12 @@ type Config struct {
 	// MaxAttempts is how many times a repository whose fetch or
 	// verification fails is tried before it is marked failed (default 5).
 	MaxAttempts int
+	// FailedRetryMin and FailedRetryMax bound the wait before a failed
+	// repository is tried again by [Backfiller.RetryFailed], doubling per
+	// failure (default 10m and 6h); FailedPollInterval is how often it
+	// looks for failed repositories whose time has come (default 1m).
+	FailedRetryMin, FailedRetryMax time.Duration
+	FailedPollInterval             time.Duration
 	// RetryMin and RetryMax bound the wait before a failed repository is
 	// tried again, doubling per attempt (default 5s and 5m). Other
 	// repositories go on meanwhile.
@@ -83,6 +89,7 @@ type Store interface {
 	BackfillCounts(ctx context.Context) (store.BackfillCounts, error)
 	PendingBackfillRepos(ctx context.Context, after syntax.DID, limit int) ([]store.RepoState, error)
 	SetRepoBackfill(ctx context.Context, did syntax.DID, state store.BackfillState, attempts int, retryAfter time.Time, errMsg string) error
+	RequeueFailedBackfillRepos(ctx context.Context, now time.Time) (int64, error)
 	LatestStatus(ctx context.Context, author syntax.DID) (store.Status, error)
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
@@ -122,6 +129,7 @@ type Backfiller struct {
 	log         *slog.Logger
 	p           *progress
 	running     atomic.Bool
+	wake        chan struct{} // Wake's signal to RetryFailed
 }
 
 // New checks cfg, fills in its defaults and returns a backfiller; nothing
@@ -156,6 +164,7 @@ func New(cfg Config, deps Deps) (*Backfiller, error) {
 		pds:         client,
 		log:         deps.Logger.With("component", "backfill", "host", cfg.URL),
 		p:           p,
+		wake:        make(chan struct{}, 1),
 	}, nil
 }
 
@@ -164,6 +173,9 @@ func (cfg *Config) setDefaults() {
 	setDefault(&cfg.Workers, 4)
 	setDefault(&cfg.PageSize, 1000)
 	setDefault(&cfg.MaxAttempts, 5)
+	setDefault(&cfg.FailedRetryMin, 10*time.Minute)
+	setDefault(&cfg.FailedRetryMax, 6*time.Hour)
+	setDefault(&cfg.FailedPollInterval, time.Minute)
 	setDefault(&cfg.RetryMin, 5*time.Second)
 	setDefault(&cfg.RetryMax, 5*time.Minute)
 	setDefault(&cfg.StaleRefetches, 3)

@@ -382,7 +382,7 @@ func TestBackfillConvergesWithFirehose(t *testing.T) {
 
 	st, _ := openStore(t)
 	r := startIngester(t, ingest.Config{RelayURL: net.FirehoseURL(), DisableLease: true},
-		ingest.Deps{Store: st, Directory: dids(net), Validator: catalog(t), HTTPClient: net.HTTPClient})
+		ingest.Deps{Store: st, Directory: dids(net), Validator: catalog(t)})
 
 	var created syntax.ATURI
 	hooks := newHookTransport(net.HTTPClient)

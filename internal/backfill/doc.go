@@ -10,6 +10,9 @@
 // repository's statuses in one transaction — only if the snapshot's rev is
 // not older than the stored one, else it fetches again. [Backfiller.Progress]
 // reports how far it got; its counters back the Prometheus metrics.
+// [Backfiller.RetryFailed] keeps the workers going in a running app: it
+// retries failed repositories with growing waits, and fetches those the
+// ingester queued after a #sync ([Backfiller.Wake]).
 //
 // # Invariant
 //

@@ -29,6 +29,9 @@ type outcome struct {
 // repository stays as it was (pending), to be done on resume.
 func (b *Backfiller) backfillRepo(ctx context.Context, rs store.RepoState, hint bool) {
 	did := rs.DID
+	// A repository queued by a #sync (every new account sends one) is
+	// first asked whether it holds anything of ours, as a listRepos one is.
+	hint = hint || (rs.Attempts == 0 && rs.Error == store.ResyncReason)
 	o := b.snapshotRepo(ctx, did, hint)
 	if ctx.Err() != nil {
 		return
@@ -57,9 +60,13 @@ func (b *Backfiller) backfillRepo(ctx context.Context, rs store.RepoState, hint 
 	b.p.fetchError()
 	attempts := rs.Attempts + 1
 	if attempts >= b.cfg.MaxAttempts {
-		b.setState(ctx, did, store.BackfillFailed, attempts, time.Time{}, o.err.Error())
+		// Failed, not forgotten: RetryFailed tries it again later, waiting
+		// longer after each failure.
+		bo := lease.Backoff{Base: b.cfg.FailedRetryMin, Max: b.cfg.FailedRetryMax, Attempt: attempts - b.cfg.MaxAttempts}
+		wait := bo.Next()
+		b.setState(ctx, did, store.BackfillFailed, attempts, time.Now().Add(wait), o.err.Error())
 		b.p.repoFailed()
-		log.Error("giving up on a repository", "attempts", attempts, "error", o.err)
+		log.Error("could not backfill a repository; marked failed", "attempts", attempts, "retry_in", wait.Round(time.Second), "error", o.err)
 		return
 	}
 	bo := lease.Backoff{Base: b.cfg.RetryMin, Max: b.cfg.RetryMax, Attempt: attempts - 1}

@@ -1,13 +1,18 @@
-// Package collection turns verified records of the collections statusphere
-// stores into database rows: for xyz.statusphere.status, validation
-// against the lexicon and the row ([StatusFromCBOR], [StatusFromJSON]),
-// and the snapshot of a whole repository ([Fetcher], [ApplySnapshot]).
-// The live stream (internal/ingest) and the backfill (internal/backfill)
-// both use it, so neither spells a collection's rules itself.
+// Package collection holds the collection handlers: what a verified record
+// of each collection statusphere stores becomes in the database. A
+// [Registry] maps collection NSIDs to [Handler]s; the live stream
+// (internal/ingest) and the backfill (internal/backfill) ask it which
+// collections matter and hand it every verified operation, so neither
+// names a collection. [Status] is the handler of xyz.statusphere.status
+// (lexicon validation, the generated type, the row); [Default] registers
+// it. [Fetcher] downloads and verifies whole repositories for snapshots,
+// which [ApplySnapshot] hands to every handler.
 //
 // # Invariant
 //
-// An invalid record is never stored: it becomes a removal of any row at
-// its URI (the row must not show what the repository no longer holds),
-// and is counted by the caller.
+// Handlers run inside the caller's transaction (the one that moves the
+// ingest cursor or marks a backfilled repository done): an error rolls all
+// of it back. An invalid record is never stored: any row at its URI is
+// removed (it must not show what the repository no longer holds), and it
+// is reported for the caller to count.
 package collection

@@ -25,7 +25,7 @@ func NewStatus(v Validator) *Status { return &Status{v: v} }
 
 // Put implements [Handler].
 func (h *Status) Put(ctx context.Context, tx *store.Tx, rec Record) (invalid error, err error) {
-	row, invalid := h.Row(rec)
+	row, invalid := h.row(rec)
 	if invalid != nil {
 		return invalid, tx.DeleteStatus(ctx, rec.URI())
 	}
@@ -45,7 +45,7 @@ func (h *Status) Replace(ctx context.Context, tx *store.Tx, did syntax.DID, recs
 		out []Result
 	)
 	for _, rec := range recs {
-		row, invalid := h.Row(rec)
+		row, invalid := h.row(rec)
 		if invalid != nil {
 			bad = append(bad, rec.URI())
 			out = append(out, Result{Action: "update", URI: rec.URI(), Invalid: invalid})
@@ -63,9 +63,9 @@ func (h *Status) Replace(ctx context.Context, tx *store.Tx, did syntax.DID, recs
 	return out, nil
 }
 
-// Row validates a status record (CBOR if it has it, else JSON) and turns
+// row validates a status record (CBOR if it has it, else JSON) and turns
 // it into a row; the error wraps ErrInvalid.
-func (h *Status) Row(rec Record) (store.Status, error) {
+func (h *Status) row(rec Record) (store.Status, error) {
 	var (
 		m   map[string]any
 		err error

@@ -74,7 +74,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	str(&level, "log-level", "STATUSPHERE_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	str(&maxAge, "session-max-age", "STATUSPHERE_SESSION_MAX_AGE", "720h", "how long a login lasts")
 	str(&ingest, "ingest", "STATUSPHERE_INGEST", "true", "serve: also run the firehose ingester in this process")
-	str(&leaseTTL, "ingest-lease-ttl", "STATUSPHERE_INGEST_LEASE_TTL", "30s", "how long the single-ingester lease lasts unless renewed; a standby ingester takes over after it")
+	str(&leaseTTL, "ingest-lease-ttl", "STATUSPHERE_INGEST_LEASE_TTL", "10s", "how long the single-ingester lease lasts unless renewed; a standby ingester takes over after it (a restart on the same host at once)")
 	str(&backfillOnStart, "backfill-on-start", "STATUSPHERE_BACKFILL_ON_START", "true", "serve, ingest: backfill existing statuses on the first start (no ingest cursor stored yet), and resume an interrupted backfill")
 	str(&backfillWorkers, "backfill-workers", "STATUSPHERE_BACKFILL_WORKERS", "4", "repositories a backfill fetches at once")
 	if err := fs.Parse(args); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	"github.com/statusphere/statusphere/internal/backfill"
 	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/testnet"
@@ -96,9 +97,11 @@ func markerValue(t testing.TB, st *store.Store, uri syntax.ATURI) int64 {
 }
 
 // TestCollectionHandlers: a second collection registered beside the status
-// handler receives exactly its operations, from the recorded firehose and
-// from a repository snapshot, inside the cursor transaction; while it
-// fails, the cursor does not move and the event is retried, not skipped.
+// handler receives exactly its operations, from the recorded firehose
+// (inside the cursor transaction: while it fails, the cursor does not move
+// and the event is retried, not skipped) and from a repository snapshot
+// (inside the transaction that stores it: while it fails, nothing of the
+// snapshot is stored and it is fetched again).
 func TestCollectionHandlers(t *testing.T) {
 	t.Run("firehose", testHandlersFirehose)
 	t.Run("snapshot", testHandlersSnapshot)
@@ -203,18 +206,31 @@ func testHandlersSnapshot(t *testing.T) {
 	other.fail.Store(true)
 	reg := collection.Default(catalog(t))
 	reg.Register(otherNSID, other)
+	// The #sync queues bob's repository; the backfill's workers fetch it
+	// and hand the snapshot to the handlers in the transaction that marks
+	// it done.
+	resyncer := startResyncer(t, net, st, backfill.Deps{Collections: reg})
 	r := startIngester(t, Config{RelayURL: relay.wsURL(), DisableLease: true},
-		Deps{Store: st, Directory: dids(net), Collections: reg, HTTPClient: net.HTTPClient})
+		Deps{Store: st, Directory: dids(net), Collections: reg, OnResync: resyncer.Wake})
+	waitFor(t, 10*time.Second, "the #sync to be handled", func() bool { return r.Health().Cursor == relay.lastSeq() })
 
 	waitFor(t, 30*time.Second, "the failing handler to be retried", func() bool { return other.attempts.Load() >= 2 })
-	if _, err := st.Cursor(ctx, r.SourceName()); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("the cursor was stored while the handler failed (%v)", err)
+	if rs, err := st.RepoState(ctx, bob.DID); err != nil || rs.Backfill == store.BackfillDone {
+		t.Errorf("bob's repository %+v (%v) is done while the handler fails", rs, err)
 	}
 	if n, _ := st.CountStatuses(ctx); n != 0 {
 		t.Errorf("%d statuses stored while the other handler failed, want 0 (one transaction)", n)
 	}
+	for _, rk := range rkeys[1:] {
+		if v := markerValue(t, st, collection.URI(bob.DID, otherNSID, syntax.RecordKey(rk))); v != -1 {
+			t.Errorf("the failing handler's write committed (marker %d)", v)
+		}
+	}
 	other.fail.Store(false)
-	waitFor(t, 30*time.Second, "the #sync to be handled", func() bool { return r.Health().Cursor == relay.lastSeq() })
+	waitFor(t, 30*time.Second, "bob's repository to be stored", func() bool {
+		rs, err := st.RepoState(ctx, bob.DID)
+		return err == nil && rs.Backfill == store.BackfillDone
+	})
 	want := []string{"replace " + strings.Join(rkeys[1:], " ")}
 	if got := other.got(); !slices.Equal(got, want) {
 		t.Errorf("%s handler got %q, want %q", otherNSID, got, want)

@@ -31,6 +31,10 @@
 // commits with ops on xyz.statusphere.status are verified. Jetstream offers
 // no proofs at all; see docs/ingest.md for that trade-off.
 //
+// A #sync event (a repository reset) never makes the stream wait on a
+// repository fetch: it marks the repository pending in the cursor
+// transaction, for the backfill's workers (Deps.OnResync wakes them).
+//
 // Each repository's revision is stored too (store.AdvanceRepoRev): a
 // commit's rows are written only if its rev is newer than the stored one,
 // which moves to it in the same transaction, so a replayed or superseded

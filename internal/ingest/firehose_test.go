@@ -17,7 +17,7 @@ func TestIngestFromAnotherApp(t *testing.T) {
 	net := startNet(t, testnet.WithAccounts("bob"))
 	st, _ := openStore(t)
 	r := startIngester(t, Config{RelayURL: net.FirehoseURL()},
-		Deps{Store: st, Directory: dids(net), Validator: catalog(t), HTTPClient: net.HTTPClient})
+		Deps{Store: st, Directory: dids(net), Validator: catalog(t)})
 	r.waitConnected(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -94,7 +94,7 @@ func TestIngestSkipsInvalid(t *testing.T) {
 	net := startNet(t, testnet.WithAccounts("bob"))
 	st, _ := openStore(t)
 	r := startIngester(t, Config{RelayURL: net.FirehoseURL()},
-		Deps{Store: st, Directory: dids(net), Validator: catalog(t), HTTPClient: net.HTTPClient})
+		Deps{Store: st, Directory: dids(net), Validator: catalog(t)})
 	r.waitConnected(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -209,7 +209,7 @@ func TestIngestResumeAfterRestart(t *testing.T) {
 	net := startNet(t)
 	st, _ := openStore(t)
 	cfg := Config{RelayURL: net.FirehoseURL()}
-	deps := Deps{Store: st, Directory: dids(net), Validator: catalog(t), HTTPClient: net.HTTPClient}
+	deps := Deps{Store: st, Directory: dids(net), Validator: catalog(t)}
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
 	accts := net.Accounts()

@@ -22,6 +22,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/backfill"
 	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store"
@@ -305,4 +306,34 @@ func isOurs(path string) (rkey string, ok bool) {
 		return "", false
 	}
 	return rest[1:], true
+}
+
+// startResyncer runs the backfill's workers beside an ingester, as the app
+// does: the repositories a #sync queues are fetched by them. It returns
+// the backfiller; pass its Wake as Deps.OnResync.
+func startResyncer(t testing.TB, net *testnet.Network, st *store.Store, deps backfill.Deps) *backfill.Backfiller {
+	t.Helper()
+	deps.Store, deps.Directory = st, dids(net)
+	if deps.HTTPClient == nil {
+		deps.HTTPClient = net.HTTPClient
+	}
+	if deps.Validator == nil && deps.Collections == nil {
+		deps.Validator = catalog(t)
+	}
+	deps.Logger = testLogger(t, slog.LevelInfo)
+	b, err := backfill.New(backfill.Config{
+		URL: net.PDSURL, RetryMin: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, MaxAttempts: 1000,
+		FailedPollInterval: 100 * time.Millisecond, ProgressInterval: -1, LeaseTTL: 3 * time.Second,
+	}, deps)
+	if err != nil {
+		t.Fatalf("backfill.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = b.RetryFailed(ctx) // returns when ctx ends
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return b
 }

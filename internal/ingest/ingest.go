@@ -5,20 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
-	"github.com/bluesky-social/indigo/util/ssrf"
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/lease"
-	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/verify"
 )
@@ -56,9 +53,10 @@ type Config struct {
 	// DisableLease runs without the single-ingester lease. Only for a
 	// database no other ingester uses.
 	DisableLease bool
-	// LeaseTTL is how long the lease lasts unless renewed (default 30s); it
-	// is renewed every third of that. A second ingester takes over at most
-	// LeaseTTL after the first stops renewing.
+	// LeaseTTL is how long the lease lasts unless renewed (default 10s); it
+	// is renewed every third of that. A standby ingester takes over at most
+	// LeaseTTL after the first stops renewing (at once when the first was
+	// a process of the same host that is gone).
 	LeaseTTL time.Duration
 	// LeaseHolder names this process in the lease (default host-pid-random).
 	LeaseHolder string
@@ -73,10 +71,13 @@ type Config struct {
 	// frames are counted as malformed and skipped).
 	MaxFrameBytes int64
 	// ReadTimeout is how long a connection may stay silent, pings
-	// included, before it is dropped and redialled (default 60s).
+	// included, before it is dropped and redialled (default 20s; pings go
+	// out every third of it).
 	ReadTimeout time.Duration
 	// BackoffMin and BackoffMax bound the wait between reconnects and
-	// between retries of a failed database write (default 500ms and 1m).
+	// between retries of a failed database write (default 500ms and 10s).
+	// The reconnect backoff starts over once a connection delivered a
+	// message: only a source that keeps refusing is waited for longer.
 	BackoffMin, BackoffMax time.Duration
 	// VerifyRetries is how many times a commit whose signing key cannot be
 	// fetched is retried before it is dropped as unverifiable (default 4).
@@ -85,10 +86,6 @@ type Config struct {
 	// connection resumes, for gapless playback (default 2s; applying an
 	// event twice is harmless).
 	JetstreamRewind time.Duration
-	// ResyncTimeout bounds the fetch of one repository after a #sync event
-	// (default 1m); MaxRepoBytes bounds its size (default 256 MiB).
-	ResyncTimeout time.Duration
-	MaxRepoBytes  int64
 	// UserAgent is sent when dialling and fetching.
 	UserAgent string
 }
@@ -130,10 +127,9 @@ type Deps struct {
 	Directory verify.DIDResolver
 	// Identities refreshes handles on #identity events (optional).
 	Identities IdentityRefresher
-	// HTTPClient fetches repositories from PDSes named in DID documents
-	// after #sync events (default: an SSRF-safe client reaching public
-	// addresses only, timeout ResyncTimeout).
-	HTTPClient *http.Client
+	// OnResync, if set, is called after a #sync event marked a repository
+	// pending (the app wakes the backfill's workers, which fetch it).
+	OnResync func()
 	// Dialer dials the websocket (default: websocket.DefaultDialer's
 	// settings).
 	Dialer *websocket.Dialer
@@ -151,7 +147,7 @@ type Ingester struct {
 	store       Store
 	verifier    *verify.Verifier
 	collections *collection.Registry
-	fetch       *collection.Fetcher // nil without a Directory (Jetstream)
+	onResync    func()
 	dialer      *websocket.Dialer
 	log         *slog.Logger
 	m           *metrics
@@ -163,6 +159,7 @@ type Ingester struct {
 	lastEventTime atomic.Int64 // unix nanoseconds of the last event's own time
 	holdsLease    atomic.Bool
 	leaseLost     atomic.Bool // set before consumption is cancelled: no final cursor write
+	delivered     atomic.Bool // the current connection delivered a message
 
 	// cur is the cursor state, owned by the goroutine that consumes.
 	cur cursorState
@@ -181,7 +178,7 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 	if err := m.register(deps.Registry, cfg.Source); err != nil {
 		return nil, err
 	}
-	deps.setDefaults(cfg)
+	deps.setDefaults()
 	log := deps.Logger.With("component", "ingest", "source", cfg.Source)
 	i := &Ingester{
 		cfg:         cfg,
@@ -192,10 +189,10 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 		dialer:      deps.Dialer,
 		log:         log,
 		m:           m,
+		onResync:    deps.OnResync,
 	}
 	if deps.Directory != nil {
 		i.verifier = verify.New(deps.Directory)
-		i.fetch = collection.NewFetcher(i.verifier, deps.Collections, pds.New(deps.HTTPClient, cfg.UserAgent), cfg.ResyncTimeout, cfg.MaxRepoBytes)
 	}
 	if deps.Identities != nil {
 		i.refreshes = newRefresher(deps.Identities, log, m)
@@ -207,17 +204,15 @@ func New(cfg Config, deps Deps) (*Ingester, error) {
 // the caller's, from internal/config).
 func (cfg *Config) setDefaults() {
 	setDefault(&cfg.Source, SourceRelay)
-	setDefault(&cfg.LeaseTTL, 30*time.Second)
+	setDefault(&cfg.LeaseTTL, 10*time.Second)
 	setDefault(&cfg.CursorFlushInterval, time.Second)
 	setDefault(&cfg.SummaryInterval, time.Minute)
 	setDefault(&cfg.MaxFrameBytes, 4<<20)
-	setDefault(&cfg.ReadTimeout, 60*time.Second)
+	setDefault(&cfg.ReadTimeout, 20*time.Second)
 	setDefault(&cfg.BackoffMin, 500*time.Millisecond)
-	setDefault(&cfg.BackoffMax, time.Minute)
+	setDefault(&cfg.BackoffMax, 10*time.Second)
 	setDefault(&cfg.VerifyRetries, 4)
 	setDefault(&cfg.JetstreamRewind, 2*time.Second)
-	setDefault(&cfg.ResyncTimeout, time.Minute)
-	setDefault(&cfg.MaxRepoBytes, 256<<20)
 	setDefault(&cfg.UserAgent, "statusphere-ingest")
 	if cfg.LeaseHolder == "" {
 		cfg.LeaseHolder = lease.DefaultHolder()
@@ -254,16 +249,12 @@ func (cfg *Config) check(deps Deps) (*url.URL, error) {
 }
 
 // setDefaults fills in the optional deps.
-func (deps *Deps) setDefaults(cfg Config) {
+func (deps *Deps) setDefaults() {
 	if deps.Collections == nil {
 		deps.Collections = collection.Default(deps.Validator)
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
-	}
-	if deps.HTTPClient == nil {
-		// PDS addresses come from DID documents anyone can write.
-		deps.HTTPClient = &http.Client{Timeout: cfg.ResyncTimeout, Transport: ssrf.PublicOnlyTransport()}
 	}
 	if deps.Dialer == nil {
 		d := *websocket.DefaultDialer

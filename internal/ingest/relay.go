@@ -1,8 +1,6 @@
 package ingest
 
 import (
-	"github.com/statusphere/statusphere/internal/lease"
-
 	"context"
 	"errors"
 	"fmt"
@@ -13,12 +11,11 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/statusphere/statusphere/internal/lease"
 )
 
 const (
-	// minHealthySession is how long a connection must last for the
-	// reconnect backoff to start over.
-	minHealthySession = 30 * time.Second
 	// frameQueue is how many frames read ahead of the one being handled
 	// may wait in memory (typical frames are a few KB).
 	frameQueue = 32
@@ -51,7 +48,7 @@ func (i *Ingester) runSessions(ctx context.Context, name string, session func(co
 		if attempt > 0 {
 			i.m.reconnect()
 		}
-		began := time.Now()
+		i.delivered.Store(false)
 		err := session(ctx)
 		i.setConnected(false)
 		if ctx.Err() != nil {
@@ -60,7 +57,8 @@ func (i *Ingester) runSessions(ctx context.Context, name string, session func(co
 		if err := i.flush(ctx); err != nil {
 			i.log.Error("storing the ingest cursor", "error", err, "seq", i.cur.handled)
 		}
-		if time.Since(began) > minHealthySession {
+		if i.delivered.Load() {
+			// The source worked: a cut is not a refusal, reconnect soon.
 			bo.Reset()
 		}
 		wait := bo.Next()
@@ -135,6 +133,7 @@ func (i *Ingester) session(ctx context.Context, name, target string, msgType int
 			if !ok {
 				return fmt.Errorf("read: %w", <-readErr)
 			}
+			i.delivered.Store(true)
 			if err := handle(ctx, b); err != nil {
 				return err
 			}

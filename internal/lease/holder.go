@@ -15,7 +15,10 @@ import (
 // DefaultHolder names this process in a lease: "host-pid-random". The host
 // and PID let a restarted process on the same host see that the holder's
 // process is gone (see [Lease.Acquire]); the random part keeps two
-// processes that reuse a PID apart.
+// processes that reuse a PID apart. This assumes one PID namespace per
+// host name: containers that share a host name must not share a database
+// with this default (set a holder name of another form; it is never taken
+// over early).
 func DefaultHolder() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])

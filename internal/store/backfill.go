@@ -192,3 +192,21 @@ func (c *conn) BackfillCounts(ctx context.Context) (BackfillCounts, error) {
 	}
 	return out, nil
 }
+
+// RequeueFailedBackfillRepos makes the failed repositories whose retry time
+// has come (RetryAfter at or before now) pending again, keeping their
+// attempts, and returns how many it requeued.
+func (c *conn) RequeueFailedBackfillRepos(ctx context.Context, now time.Time) (int64, error) {
+	res, err := c.exec(ctx, `
+		UPDATE repo_state SET backfill = 'pending', updated_at = $1
+		WHERE backfill = 'failed' AND retry_after <= $2`,
+		c.d.timeArg(time.Now()), c.d.timeArg(now))
+	if err != nil {
+		return 0, fmt.Errorf("store: requeue failed backfill repos: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: requeue failed backfill repos: %w", err)
+	}
+	return n, nil
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
@@ -80,5 +81,28 @@ func testReplaceStatuses(t *testing.T, s *store.Store) {
 	}
 	if other, err := s.StatusURIsByAuthor(ctx, did(2)); err != nil || len(other) != 1 {
 		t.Errorf("another author's rows: %v, %v", other, err)
+	}
+}
+
+func testRequeueFailedBackfillRepos(t *testing.T, s *store.Store) {
+	ctx := t.Context()
+	if _, err := s.AddBackfillRepos(ctx, []syntax.DID{did(1), did(2), did(3)}); err != nil {
+		t.Fatal(err)
+	}
+	for i, at := range map[int]time.Time{1: t0, 2: t0.Add(time.Hour)} {
+		if err := s.SetRepoBackfill(ctx, did(i), store.BackfillFailed, 5, at, "getRepo: 502"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.RequeueFailedBackfillRepos(ctx, t0.Add(time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("RequeueFailedBackfillRepos = %d, %v; want 1 (the one due)", n, err)
+	}
+	rs, err := s.RepoState(ctx, did(1))
+	if err != nil || rs.Backfill != store.BackfillPending || rs.Attempts != 5 {
+		t.Errorf("requeued repository %+v (%v): want pending, attempts kept", rs, err)
+	}
+	if got, _ := s.BackfillCounts(ctx); got != (store.BackfillCounts{Pending: 2, Failed: 1}) {
+		t.Errorf("counts %+v, want 2 pending (did 1 and 3), 1 failed (not due yet)", got)
 	}
 }

@@ -76,6 +76,7 @@ var conformanceCases = []conformanceCase{
 	{"status_uris_by_author", testStatusURIsByAuthor},
 	{"tx_write_at_rev", testWriteAtRev},
 	{"tx_replace_statuses", testReplaceStatuses},
+	{"requeue_failed_backfill_repos", testRequeueFailedBackfillRepos},
 	{"backfill_run", testBackfillRun},
 	{"backfill_repos", testBackfillRepos},
 }

@@ -28,6 +28,10 @@ const (
 	BackfillFailed BackfillState = "failed"
 )
 
+// ResyncReason is the Error of a repository the ingester made pending
+// after a #sync event (not a failure): the backfill's workers fetch it.
+const ResyncReason = "reset by #sync: resync"
+
 // RepoState is what the store knows of one repository.
 type RepoState struct {
 	DID syntax.DID

@@ -22,9 +22,9 @@ type Op struct {
 	CBOR       []byte  // create and update: the record's bytes
 }
 
-// SplitPath splits a repository path "collection/rkey" without checking
+// splitPath splits a repository path "collection/rkey" without checking
 // either part's syntax.
-func SplitPath(path string) (collection, rkey string, ok bool) {
+func splitPath(path string) (collection, rkey string, ok bool) {
 	collection, rkey, ok = strings.Cut(path, "/")
 	if !ok || collection == "" || rkey == "" {
 		return "", "", false
@@ -87,7 +87,7 @@ func (v *Verifier) commitRepo(ctx context.Context, did syntax.DID, evt *comatpro
 // update must match the tree's CID, a delete must be proven by the tree no
 // longer holding the record (the ops list itself is not signed).
 func verifiedOp(ctx context.Context, r *repo.Repo, did syntax.DID, op *comatproto.SyncSubscribeRepos_RepoOp) (Op, error) {
-	coll, rk, ok := SplitPath(op.Path)
+	coll, rk, ok := splitPath(op.Path)
 	if !ok {
 		return Op{}, fmt.Errorf("%w: op path %q", ErrFailed, op.Path)
 	}

@@ -41,7 +41,7 @@ func (v *Verifier) Snapshot(ctx context.Context, did syntax.DID, car io.Reader, 
 		return "", fmt.Errorf("%w: repository rev %q: %w", ErrFailed, commit.Rev, err)
 	}
 	err = r.MST.Walk(func(key []byte, val cid.Cid) error {
-		coll, rk, ok := SplitPath(string(key))
+		coll, rk, ok := splitPath(string(key))
 		if !ok {
 			return nil // no collection named: cannot be asked for
 		}
