@@ -8,13 +8,14 @@ import (
 	"io"
 	"io/fs"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/identity"
 
 	statusphere "github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/app"
+	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/lexicon"
 )
 
@@ -87,18 +88,21 @@ func loadLexicons(dir string) (*lexicon.Catalog, error) {
 
 // netFlags configure resolution on the public network.
 type netFlags struct {
-	plc     *string
-	timeout *time.Duration
+	plc          *string
+	timeout      *time.Duration
+	allowPrivate *bool
 }
 
 func addNetFlags(fset *flag.FlagSet) netFlags {
 	plc := os.Getenv("STATUSPHERE_PLC_URL")
 	if plc == "" {
-		plc = "https://plc.directory"
+		plc = config.DefaultPLCURL
 	}
 	return netFlags{
 		plc:     fset.String("plc", plc, "PLC directory URL (env STATUSPHERE_PLC_URL)"),
 		timeout: fset.Duration("timeout", 30*time.Second, "timeout of each network call"),
+		allowPrivate: fset.Bool("allow-private", false,
+			"reach private and loopback addresses named by DNS records and DID documents (development only)"),
 	}
 }
 
@@ -108,7 +112,9 @@ func (n netFlags) resolver(env lexEnv) *lexicon.Resolver {
 	if env.resolver != nil {
 		return env.resolver
 	}
-	client := &http.Client{Timeout: *n.timeout}
+	// Hosts come from DNS records and DID documents anyone can write: the
+	// same guarded client as the app; only the PLC directory is trusted.
+	client := app.NewOutboundClient(*n.timeout, *n.allowPrivate, *n.plc)
 	dir := &identity.BaseDirectory{
 		PLCURL:     *n.plc,
 		HTTPClient: *client,

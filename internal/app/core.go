@@ -44,9 +44,13 @@ func openCore(ctx context.Context, cfg config.Config, o options) (*core, error) 
 		st.Close()
 		return nil, fmt.Errorf("load lexicons: %w", err)
 	}
-	dir := identity.NewDirectory(identity.Config{
+	dir, err := identity.NewDirectory(identity.Config{
 		PLCURL: cfg.PLCURL, HTTPClient: o.httpClient, LocalHandleSuffixes: o.localSuffixes, UserAgent: userAgent,
 	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	dids := &atidentity.BaseDirectory{PLCURL: cfg.PLCURL, UserAgent: userAgent}
 	if o.httpClient != nil {
 		dids.HTTPClient = *o.httpClient

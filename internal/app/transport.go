@@ -21,6 +21,14 @@ import (
 // mirror on a private network works. Every answer's body is capped (see
 // [capBodies]).
 func newHTTPClient(trustedURLs ...string) *http.Client {
+	return NewOutboundClient(15*time.Second, false, trustedURLs...)
+}
+
+// NewOutboundClient is the guarded, body-capped outbound client of
+// [newHTTPClient] with its own timeout, for commands that call the network
+// outside the app (the lex tools). allowPrivate turns the SSRF guard off,
+// for development against a local network only.
+func NewOutboundClient(timeout time.Duration, allowPrivate bool, trustedURLs ...string) *http.Client {
 	trusted := map[string]bool{}
 	for _, raw := range trustedURLs {
 		if u, err := url.Parse(raw); err == nil && u.Host != "" {
@@ -28,9 +36,13 @@ func newHTTPClient(trustedURLs ...string) *http.Client {
 		}
 	}
 	plain := http.DefaultTransport.(*http.Transport).Clone()
+	var guarded http.RoundTripper = ssrf.PublicOnlyTransport()
+	if allowPrivate {
+		guarded = plain
+	}
 	return &http.Client{
-		Timeout:   15 * time.Second,
-		Transport: capBodies(&trustedTransport{trusted: trusted, plain: plain, guarded: ssrf.PublicOnlyTransport()}),
+		Timeout:   timeout,
+		Transport: capBodies(&trustedTransport{trusted: trusted, plain: plain, guarded: guarded}),
 	}
 }
 

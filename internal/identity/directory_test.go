@@ -121,7 +121,11 @@ func (n *network) asked(hostPath string) int {
 }
 
 func (n *network) directory() identity.Directory {
-	return NewDirectory(Config{PLCURL: n.plc.URL, HTTPClient: n.client, LocalHandleSuffixes: []string{".test"}, UserAgent: "statusphere-test"})
+	dir, err := NewDirectory(Config{PLCURL: n.plc.URL, HTTPClient: n.client, LocalHandleSuffixes: []string{".test"}, UserAgent: "statusphere-test"})
+	if err != nil {
+		panic(err)
+	}
+	return dir
 }
 
 func TestLookupHandle(t *testing.T) {
@@ -250,5 +254,24 @@ func TestDirectoryCaches(t *testing.T) {
 	id, err := dir.LookupDID(t.Context(), alice)
 	if err != nil || id.Handle != "alice2.test" || plcPath() != 2 {
 		t.Fatalf("after a purge: %+v, %v, %d fetches", id, err, plcPath())
+	}
+}
+
+// TestDirectorySettings: a directory needs its PLC URL spelled out (no
+// silent public default), and never resolves handles by dialling the
+// nameservers a zone names (that dial would bypass the SSRF guard).
+func TestDirectorySettings(t *testing.T) {
+	if _, err := NewDirectory(Config{}); err == nil {
+		t.Error("NewDirectory without a PLC URL succeeded")
+	}
+	base, err := newBaseDirectory(Config{PLCURL: "https://plc.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base.TryAuthoritativeDNS {
+		t.Error("TryAuthoritativeDNS is on: handle lookups would dial an attacker-named nameserver unguarded")
+	}
+	if base.PLCURL != "https://plc.example" {
+		t.Errorf("PLCURL = %q", base.PLCURL)
 	}
 }

@@ -48,7 +48,10 @@ func TestNetworkRoundTrip(t *testing.T) {
 	t.Run("writes", func(t *testing.T) { testWrites(t, bob) })
 
 	// Resolve bob.test through the resolver the app uses.
-	dir := identity.NewDirectory(identity.Config{PLCURL: net.PLCURL, HTTPClient: net.HTTPClient, LocalHandleSuffixes: []string{testnet.Domain}})
+	dir, err := identity.NewDirectory(identity.Config{PLCURL: net.PLCURL, HTTPClient: net.HTTPClient, LocalHandleSuffixes: []string{testnet.Domain}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	id, err := dir.LookupHandle(ctx, bob.Handle)
 	if err != nil {
 		t.Fatalf("resolve %s: %v", bob.Handle, err)
