@@ -11,6 +11,7 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	genstatus "github.com/statusphere/statusphere/internal/gen/xyz/statusphere"
+	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -81,7 +82,8 @@ func (h *Status) row(rec Record) (store.Status, error) {
 			return store.Status{}, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
 		}
 	default:
-		if m, err = atdata.UnmarshalJSON(rec.JSON); err != nil {
+		// The one JSON decode of every path (web, Jetstream, lex tools).
+		if m, err = lexicon.DecodeJSON(rec.JSON); err != nil {
 			return store.Status{}, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
 		}
 		if err := h.v.ValidateRecord(StatusNSID, m); err != nil {

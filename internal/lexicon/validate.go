@@ -66,6 +66,9 @@ func (c *Catalog) ValidateJSON(nsid syntax.NSID, b []byte) error {
 // validates it with [Catalog.ValidateRecord].
 func (c *Catalog) ValidateCBOR(nsid syntax.NSID, b []byte) error {
 	rec, err := atdata.UnmarshalCBOR(b)
+	if err == nil {
+		err = CheckDataModel(rec)
+	}
 	if err != nil {
 		return &ValidationError{NSID: nsid, Reason: "not valid atproto CBOR data: " + err.Error(), Err: err}
 	}
@@ -310,7 +313,8 @@ func acceptsMIME(pattern, mime string) bool {
 		return true
 	}
 	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
-		return strings.HasPrefix(mime, prefix)
+		// "image/*" wants an image subtype: "image/" has none.
+		return strings.HasPrefix(mime, prefix) && len(mime) > len(prefix)
 	}
 	return pattern == mime
 }
