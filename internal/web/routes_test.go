@@ -38,6 +38,9 @@ var routeTests = map[string][]routeCase{
 	"GET /oauth-client-metadata.json": clientMetadataCases("/oauth-client-metadata.json", "client_id"),
 	"GET /oauth/jwks.json":            clientMetadataCases("/oauth/jwks.json", `"keys"`),
 	"GET /static/":                    staticCases(),
+	"POST /signup":                    signupCases(),
+	"GET /":                           notFoundCases(),
+	"GET /favicon.ico":                faviconCases(),
 }
 
 // TestRoutes runs every route's cases against a Server with fakes: no PDS,
