@@ -2,10 +2,16 @@
 GO ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build test deps lint generate check-generated bench image
+.PHONY: run dev build test deps lint generate check-generated bench image
 
 run:
 	$(GO) run ./cmd/statusphere serve
+
+# dev runs the app on a local PDS + PLC with demo accounts (statusphere dev);
+# DATA=dir keeps them between runs.
+dev:
+	@scripts/install-atnet.sh
+	$(GO) run ./cmd/statusphere dev $(if $(DATA),-data $(DATA))
 
 build:
 	$(GO) build -o statusphere ./cmd/statusphere

@@ -108,9 +108,9 @@ const statusCollection = "xyz.statusphere.status"
 // printDevGuide tells the newcomer where to go and how to log in.
 func printDevGuide(w io.Writer, appURL string, n *devnet.Network) {
 	fmt.Fprintf(w, "\nstatusphere dev: open %s\n\n", appURL)
-	fmt.Fprintf(w, "Demo accounts (handle / password):\n")
+	fmt.Fprintf(w, "Demo accounts (handle, password, DID):\n")
 	for _, a := range n.Accounts() {
-		fmt.Fprintf(w, "  %-11s %s\n", a.Handle, a.Password)
+		fmt.Fprintf(w, "  %-11s %-15s %s\n", a.Handle, a.Password, a.DID)
 	}
 	fmt.Fprintf(w, "\nLocal network: PDS %s (on loopback at %s), PLC %s\n", n.PublicURL(), n.PDSURL, n.PLCURL)
 	fmt.Fprintf(w, "Logging in goes through the PDS's own sign-in pages at %s, which your browser\n", n.PublicURL())

@@ -33,16 +33,17 @@ func (n *Network) ensureAccount(ctx context.Context, name string) (*Account, err
 		Email:    name + "@example.com",
 		net:      n,
 	}
-	api := atclient.NewAPIClient(n.PDSURL)
-	api.Client = n.HTTPClient
-	in := map[string]string{"handle": a.Handle.String(), "email": a.Email, "password": a.Password}
-	err := pds.Procedure(ctx, api, "com.atproto.server.createAccount", in, nil)
-	if name, _ := pds.ErrorName(err); err != nil && name != "HandleNotAvailable" {
-		return nil, fmt.Errorf("create account %s: %w", a.Handle, err)
-	}
 	sess, err := n.pds.CreateSession(ctx, n.PDSURL, a.Handle.String(), a.Password)
-	if err != nil {
-		return nil, fmt.Errorf("log in to %s: %w", a.Handle, err)
+	if err != nil { // no such account yet
+		api := atclient.NewAPIClient(n.PDSURL)
+		api.Client = n.HTTPClient
+		in := map[string]string{"handle": a.Handle.String(), "email": a.Email, "password": a.Password}
+		if err := pds.Procedure(ctx, api, "com.atproto.server.createAccount", in, nil); err != nil {
+			return nil, fmt.Errorf("create account %s: %w", a.Handle, err)
+		}
+		if sess, err = n.pds.CreateSession(ctx, n.PDSURL, a.Handle.String(), a.Password); err != nil {
+			return nil, fmt.Errorf("log in to %s: %w", a.Handle, err)
+		}
 	}
 	a.DID, a.api = *sess.AccountDID, sess
 	return a, nil
