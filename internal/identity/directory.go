@@ -37,5 +37,9 @@ func NewDirectory(cfg Config) identity.Directory {
 	if cfg.HTTPClient != nil {
 		base.HTTPClient = *cfg.HTTPClient
 	}
-	return identity.NewCacheDirectory(base, 250_000, 24*time.Hour, 2*time.Minute, 5*time.Minute)
+	var inner identity.Directory = base
+	if len(cfg.LocalHandleSuffixes) > 0 {
+		inner = &localHandles{BaseDirectory: base}
+	}
+	return identity.NewCacheDirectory(inner, 250_000, 24*time.Hour, 2*time.Minute, 5*time.Minute)
 }
