@@ -84,6 +84,9 @@ func TestDevCommand(t *testing.T) {
 	if !strings.Contains(string(page), "@alice.test") || !strings.Contains(string(page), "🦋") {
 		t.Errorf("after a restart the home page lacks alice's 🦋:\n%.2000s", page)
 	}
+	if !strings.Contains(string(page), `name="pds" value="https://pds.test"`) {
+		t.Errorf("\"Create an account\" does not offer the local PDS:\n%.2000s", page)
+	}
 	again.interrupt(t, 5*time.Second)
 }
 
