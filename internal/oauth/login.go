@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -118,8 +119,10 @@ func unreachable(err error) bool {
 	var ne net.Error
 	var op *net.OpError
 	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var header tls.RecordHeaderError
 	return errors.As(err, &op) || errors.As(err, &dns) || (errors.As(err, &ne) && ne.Timeout()) ||
-		errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "tls: ") || strings.Contains(err.Error(), "x509: ")
+		errors.Is(err, context.DeadlineExceeded) || errors.As(err, &cert) || errors.As(err, &header)
 }
 
 // shortReason is the innermost part of err, for the user.
