@@ -4,10 +4,16 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK ?= golang.org/x/vuln/cmd/govulncheck@v1.9.0
 VULNDB ?= https://vuln.go.dev
 
-.PHONY: run build test deps lint generate check-generated vulncheck bench image
+.PHONY: run dev build test deps lint generate check-generated vulncheck bench image
 
 run:
 	$(GO) run ./cmd/statusphere serve
+
+# dev runs the app on a local PDS + PLC with demo accounts (statusphere dev);
+# DATA=dir keeps them between runs.
+dev:
+	@scripts/install-atnet.sh
+	$(GO) run ./cmd/statusphere dev $(if $(DATA),-data $(DATA))
 
 build:
 	$(GO) build -o statusphere ./cmd/statusphere

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-src="$root/internal/testnet/testdata/atnet"
+src="$root/internal/devnet/atnet"
 dst="$root/.cache/atnet"
 stamp="$dst/.installed"
 

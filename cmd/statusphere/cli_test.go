@@ -39,6 +39,7 @@ func TestCLIHelp(t *testing.T) {
 		{[]string{"lex", "resolve"}, []string{"-plc", "-timeout"}, []string{"-lexicons", "-database-url"}},
 		{[]string{"lex", "publish"}, []string{"-handle", "-password", "-pds"}, []string{"-database-url"}},
 		{[]string{"lex", "lint"}, []string{"-against", "-published"}, []string{"-database-url"}},
+		{[]string{"dev"}, []string{"-data DIR", "-addr", "make deps"}, []string{"-database-url", "-public-url", "-relay-url"}},
 		{[]string{"keygen"}, []string{"private key"}, []string{"-addr", "flags:"}},
 		{[]string{"version"}, []string{"Go version"}, []string{"-addr", "flags:"}},
 	}

@@ -29,6 +29,7 @@ func commands() []command {
 		{"backfill", "fetch the existing statuses of every repository that has some (resumes if interrupted)", runBackfill},
 		{"backup", "copy the SQLite database, consistently, while the app runs", runBackup},
 		{"lex", "lexicon tools: gen, validate, resolve, publish, lint", runLex},
+		{"dev", "try it all locally: a local PDS + PLC with demo accounts, and the app wired to them", runDev},
 		{"keygen", "print a new P-256 private key for the confidential OAuth client", runKeygen},
 		{"version", "print the version, VCS commit and Go version of this binary", runVersion},
 	}

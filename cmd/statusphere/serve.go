@@ -11,7 +11,7 @@ import (
 var serveSettings = []string{"addr", "database-url", "public-url", "oauth-private-key", "plc-url",
 	"ingest", "source", "relay-url", "jetstream-url", "ingest-lease-ttl",
 	"backfill-url", "backfill-on-start", "backfill-workers",
-	"session-max-age", "log-format", "log-level"}
+	"session-max-age", "signup-pds", "log-format", "log-level"}
 
 // ingestSettings are the flags of ingest: no web app, no OAuth client.
 var ingestSettings = []string{"addr", "database-url", "plc-url",

@@ -146,7 +146,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 		Store: st, Auth: oc, Records: web.NewPDSRecords(pds.New(o.httpClient, userAgent)), Identities: resolver, Lexicons: cat,
 		Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
 		Metrics: reg, Extra: map[string]http.Handler{"GET /metrics": metricsHandler(reg)},
-		Checks: checks, PublicURL: cfg.PublicURL, ServiceDID: cfg.ServiceDID(),
+		Checks: checks, PublicURL: cfg.PublicURL, ServiceDID: cfg.ServiceDID(), SignupPDS: cfg.SignupPDS,
 	})
 	if err != nil {
 		st.Close()

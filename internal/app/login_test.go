@@ -76,10 +76,10 @@ func TestLoginIdentifiers(t *testing.T) {
 		form       url.Values
 		want       string
 	}{
-		{"unknown handle", "/login", url.Values{"handle": {"nobody.test"}}, "Could not start sign-in"},
+		{"unknown handle", "/login", url.Values{"handle": {"nobody.test"}}, "No account has the handle nobody.test"},
 		{"not an identifier", "/login", url.Values{"handle": {"not a handle!"}}, "is not a handle"},
 		{"empty", "/login", url.Values{"handle": {""}}, "Enter your handle"},
-		{"unreachable PDS", "/login", url.Values{"handle": {"https://unreachable.invalid"}}, "Could not find the sign-in server"},
+		{"unreachable PDS", "/login", url.Values{"handle": {"https://unreachable.invalid"}}, "Could not reach the PDS unreachable.invalid"},
 		{"cancelled at the PDS", "/oauth/callback?error=access_denied&state=whatever", nil, "Sign-in was cancelled"},
 		{"forged callback", "/oauth/callback?state=forged&code=x&iss=https%3A%2F%2Fpds.test", nil, "could not be completed"},
 	}

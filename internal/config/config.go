@@ -43,6 +43,8 @@ type Config struct {
 	BackfillURL     string
 	BackfillOnStart bool // backfill automatically when no ingest cursor is stored yet
 	BackfillWorkers int  // repositories fetched at once
+	// SignupPDS is the PDS that "Create an account" offers by default.
+	SignupPDS string
 }
 
 // Parse reads the settings of one subcommand from args and the environment.
@@ -70,6 +72,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	str(&c.JetstreamURL, "jetstream-url", "STATUSPHERE_JETSTREAM_URL", DefaultJetstreamURL, "Jetstream subscribe URL")
 	str(&c.LogFormat, "log-format", "STATUSPHERE_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.BackfillURL, "backfill-url", "STATUSPHERE_BACKFILL_URL", "", "host listing the repositories to backfill: a relay (listReposByCollection) or a PDS (listRepos); default: the relay-url host as https")
+	str(&c.SignupPDS, "signup-pds", "STATUSPHERE_SIGNUP_PDS", "bsky.social", "the PDS that \"Create an account\" offers by default: a host name or https URL")
 	var level, maxAge, ingest, leaseTTL, backfillOnStart, backfillWorkers string
 	str(&level, "log-level", "STATUSPHERE_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	str(&maxAge, "session-max-age", "STATUSPHERE_SESSION_MAX_AGE", "720h", "how long a login lasts")
@@ -148,6 +151,9 @@ func (c *Config) validate() []error {
 	if u, err := url.Parse(c.BackfillURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("backfill-url (STATUSPHERE_BACKFILL_URL): %q is not an http(s) URL", c.BackfillURL))
 	}
+	if u, err := url.Parse(signupURL(c.SignupPDS)); err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		errs = append(errs, fmt.Errorf("signup-pds (STATUSPHERE_SIGNUP_PDS): %q is not a host name or an https URL without a path", c.SignupPDS))
+	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
@@ -197,4 +203,12 @@ func (c *Config) LoggerTo(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// signupURL is the https URL of a PDS given as a host name or a URL.
+func signupURL(pds string) string {
+	if strings.Contains(pds, "://") {
+		return pds
+	}
+	return "https://" + pds
 }

@@ -28,7 +28,11 @@ func NewDirectory(cfg Config) (identity.Directory, error) {
 	if err != nil {
 		return nil, err
 	}
-	return identity.NewCacheDirectory(base, 250_000, 24*time.Hour, 2*time.Minute, 5*time.Minute), nil
+	var inner identity.Directory = base
+	if len(cfg.LocalHandleSuffixes) > 0 {
+		inner = &localHandles{BaseDirectory: base}
+	}
+	return identity.NewCacheDirectory(inner, 250_000, 24*time.Hour, 2*time.Minute, 5*time.Minute), nil
 }
 
 // newBaseDirectory is the uncached directory of cfg. Handles are resolved

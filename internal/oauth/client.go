@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,10 +51,7 @@ type Config struct {
 
 // Client is the app's OAuth client.
 type Client struct {
-	app *oauth.ClientApp
-	// base is app asking only for [BaseScopes], for servers that cannot
-	// resolve the permission set (same client ID, a narrower request).
-	base  *oauth.ClientApp
+	app   *oauth.ClientApp
 	store Store
 	log   *slog.Logger
 
@@ -96,11 +92,8 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 	if cfg.UserAgent != "" {
 		cc.UserAgent = cfg.UserAgent
 	}
-	baseCfg := cc
-	baseCfg.Scopes = BaseScopes
 	return &Client{
 		app:   newClientApp(&cc, cfg, st),
-		base:  newClientApp(&baseCfg, cfg, st),
 		store: st, log: log, locks: map[string]*sessionLock{},
 	}, nil
 }
@@ -108,7 +101,7 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 // newClientApp builds indigo's client app with our store and clients.
 func newClientApp(cc *oauth.ClientConfig, cfg Config, st Store) *oauth.ClientApp {
 	app := oauth.NewClientApp(cc, authStore{db: st})
-	app.Client = cfg.HTTPClient
+	app.Client = withPrompt(cfg.HTTPClient) // PAR requests carry prompt=create for a sign-up
 	app.Resolver.Client = cfg.HTTPClient
 	app.Resolver.UserAgent = cc.UserAgent
 	app.Dir = cfg.Directory
@@ -142,40 +135,6 @@ func (c *Client) Metadata() oauth.ClientMetadata {
 
 // JWKS is the confidential client's public key set (served at /oauth/jwks.json).
 func (c *Client) JWKS() oauth.JWKS { return c.app.Config.PublicJWKS() }
-
-// StartLogin begins a login for identifier (a handle, a DID, or the URL of
-// a PDS) and returns the authorization server URL to send the browser to.
-func (c *Client) StartLogin(ctx context.Context, identifier string) (string, error) {
-	identifier = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(identifier), "@"))
-	if identifier == "" {
-		return "", &LoginError{Msg: "Enter your handle (like alice.bsky.social), your DID, or your PDS's URL."}
-	}
-	if strings.HasPrefix(identifier, "https://") {
-		u, err := url.Parse(identifier)
-		if err != nil || u.Host == "" {
-			return "", &LoginError{Msg: "That URL is not a valid PDS address.", Err: err}
-		}
-		// A PDS URL: ask it for its authorization server (it may be an entryway).
-		as, err := c.app.Resolver.ResolveAuthServerURL(ctx, u.Scheme+"://"+u.Host)
-		if err != nil {
-			return "", &LoginError{Msg: "Could not find the sign-in server of " + u.Host + ".", Err: err}
-		}
-		identifier = as
-	} else if _, err := syntax.ParseAtIdentifier(identifier); err != nil {
-		return "", &LoginError{Msg: fmt.Sprintf("%q is not a handle, a DID, or an https:// PDS address.", identifier), Err: err}
-	}
-	redirect, err := c.app.StartAuthFlow(ctx, identifier)
-	if isInvalidScope(err) && !slices.Equal(c.app.Config.Scopes, BaseScopes) {
-		// The server cannot resolve the permission set: sign in for
-		// statuses only; the session's grant then says notes are off.
-		c.log.Info("authorization server refused the permission set; asking for statuses only", "identifier", identifier, "error", err)
-		redirect, err = c.base.StartAuthFlow(ctx, identifier)
-	}
-	if err != nil {
-		return "", &LoginError{Msg: "Could not start sign-in for " + identifier + ". Check the handle and try again.", Err: err}
-	}
-	return redirect, nil
-}
 
 // FinishLogin completes a login from the callback's query parameters and
 // returns the account and the new OAuth session's ID. requestURI is the

@@ -19,5 +19,12 @@
 // token response stored with the session, so callers can leave out what
 // the session may not do ([Grant.CanWriteNotes]).
 //
+// [Client.StartLogin] runs indigo's login steps one by one so that a
+// failure says which one failed: no such account, or which server (the
+// network for a handle, the DID directory, the PDS, the authorization
+// server) could not be reached ([LoginError]). [Client.StartSignup] starts
+// the same flow with prompt=create, which indigo's ClientApp cannot send
+// itself: a transport adds it to the pushed authorization request.
+//
 // The package does not render pages or set cookies: that is package web.
 package oauth

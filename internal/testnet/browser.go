@@ -14,6 +14,13 @@ import (
 // naming `make test` when Chromium is not installed.
 func (n *Network) Browser(t testing.TB) context.Context {
 	t.Helper()
+	return StartBrowser(t, n.ChromiumFlags())
+}
+
+// StartBrowser is [Network.Browser] for a network started elsewhere (a
+// `statusphere dev` subprocess): flags are its extra Chromium switches.
+func StartBrowser(t testing.TB, flags map[string]any) context.Context {
+	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatal("testnet: chromium is not installed: run `make test` once, which installs Debian's chromium")
@@ -28,7 +35,7 @@ func (n *Network) Browser(t testing.TB) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("no-proxy-server", true),
 	)
-	for k, v := range n.ChromiumFlags() {
+	for k, v := range flags {
 		opts = append(opts, chromedp.Flag(k, v))
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)

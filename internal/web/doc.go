@@ -1,7 +1,11 @@
 // Package web is statusphere's HTTP face: the home page with the timeline,
-// login and logout through atproto OAuth, posting a status, the live
-// timeline (server-sent events), the OAuth client metadata, and static
-// assets.
+// login, sign-up (OAuth prompt=create on a PDS of the user's choice) and
+// logout through atproto OAuth, posting a status, the live timeline
+// (server-sent events), the OAuth client metadata, a 404 page, and static
+// assets. The page works on a phone (no horizontal scrolling at 390 px),
+// in dark mode and with a screen reader (labelled controls, aria-pressed,
+// a polite live region), and says when the timeline may be behind (the
+// "ingest" check of [Deps.Checks] fails).
 //
 // Pages are server-rendered with html/template from embedded templates and
 // work without JavaScript; app.js only spares the reload. Every

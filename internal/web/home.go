@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"html"
 	"html/template"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
@@ -30,9 +33,20 @@ type homePage struct {
 	NotesUnavailable string
 	Error            string
 	Handle           string
+	SignupPDS        string // the "Create an account" form's PDS
 	Options          []string
 	Mine             string
 	Timeline         []statusView
+	Top              []topStatus // today's most posted statuses
+	// Behind says the ingester is disconnected: the timeline may miss
+	// the latest statuses.
+	Behind bool
+}
+
+// topStatus is one entry of the "top statuses today" strip.
+type topStatus struct {
+	Status string
+	Count  int
 }
 
 type userView struct {
@@ -48,6 +62,10 @@ type statusView struct {
 	ProfileURL string `json:"profileUrl"`
 	Date       string `json:"date"`
 	Today      bool   `json:"today"`
+	// CreatedAt is the status's time (RFC 3339), Ago the same relative to
+	// the page ("5m"), for <time datetime> with the absolute time as title.
+	CreatedAt string `json:"createdAt"`
+	Ago       string `json:"ago"`
 }
 
 // URIAttr is the line's data-uri attribute: the AT-URI as a plain string.
@@ -58,9 +76,10 @@ func (v statusView) URIAttr() template.HTMLAttr {
 }
 
 // home serves GET /. The logged-out page is the same for every visitor, so
-// it is rendered at most once per [publicPageTTL] or new status.
+// it is rendered at most once per [publicPageTTL] or new status (unless
+// the timeline is behind, which the page then says).
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	if _, err := r.Cookie(cookieName); err != nil {
+	if _, err := r.Cookie(cookieName); err != nil && !s.behind(r.Context()) {
 		if b, ok := s.public.get(s.Live.Version()); ok {
 			writeHTML(w, http.StatusOK, b)
 			return
@@ -89,14 +108,22 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 		}
 		page.Mine = mine.Status
 	}
-	entries, err := s.Store.Timeline(ctx, timelineSize, time.Time{})
+	entries, err := s.Store.Timeline(ctx, topWindow, time.Time{})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	now := s.now()
-	for _, e := range entries {
+	for i, e := range entries {
+		if i == timelineSize {
+			break
+		}
 		page.Timeline = append(page.Timeline, newStatusView(e.Status, e.Handle, now))
+	}
+	page.Top = topToday(entries, now)
+	page.Behind = s.behind(ctx)
+	if page.SignupPDS == "" {
+		page.SignupPDS = s.SignupPDS
 	}
 	page.Options = statusOptions
 	version := s.Live.Version() // before the query's result is used: a newer status forces a re-render
@@ -105,7 +132,7 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 		s.serverError(w, r, err)
 		return
 	}
-	if page.User == nil && page.Error == "" && page.Handle == "" && status == http.StatusOK {
+	if page.User == nil && page.Error == "" && page.Handle == "" && page.SignupPDS == s.SignupPDS && !page.Behind && status == http.StatusOK {
 		s.public.put(b, version)
 	}
 	writeHTML(w, status, b)
@@ -124,7 +151,62 @@ func newStatusView(st store.Status, handle string, now time.Time) statusView {
 		ProfileURL: "https://bsky.app/profile/" + st.AuthorDID.String(),
 		Date:       dateOf(st.CreatedAt),
 		Today:      sameDay(st.CreatedAt, now),
+		CreatedAt:  st.CreatedAt.UTC().Format(time.RFC3339),
+		Ago:        ago(st.CreatedAt, now),
 	}
+}
+
+// topWindow is how many recent statuses the "top statuses today" strip
+// counts.
+const topWindow = 200
+
+// topToday counts today's statuses among entries (newest first) and
+// returns the five most posted, most first (ties: the one seen first).
+func topToday(entries []store.TimelineEntry, now time.Time) []topStatus {
+	var top []topStatus
+	index := map[string]int{}
+	for _, e := range entries {
+		if !sameDay(e.Status.CreatedAt, now) {
+			continue
+		}
+		i, ok := index[e.Status.Status]
+		if !ok {
+			i = len(top)
+			index[e.Status.Status] = i
+			top = append(top, topStatus{Status: e.Status.Status})
+		}
+		top[i].Count++
+	}
+	slices.SortStableFunc(top, func(a, b topStatus) int { return b.Count - a.Count })
+	return top[:min(len(top), 5)]
+}
+
+// ago is how long before now t was, in the timeline's short form: "now",
+// "5m", "2h", "3d", or the date when older than a week.
+func ago(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	case d < 7*24*time.Hour:
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	}
+	return dateOf(t)
+}
+
+// behind reports whether the ingester's check fails: it is disconnected
+// from its source, so the timeline may miss the latest statuses.
+func (s *Server) behind(ctx context.Context) bool {
+	check, ok := s.Checks["ingest"]
+	if !ok {
+		return false
+	}
+	_, healthy := check(ctx)
+	return !healthy
 }
 
 func sameDay(a, b time.Time) bool {

@@ -192,18 +192,28 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, flusher http
 		case <-ctx.Done():
 			return
 		case <-s.closed:
+			// Statuses published before the close still go out.
+			for len(ch) > 0 {
+				writeStatusEvent(w, <-ch)
+			}
+			flusher.Flush()
 			return
 		case <-lifetime.C:
 			return
 		case <-keepalive.C:
 			fmt.Fprint(w, ": keepalive\n\n")
 		case v := <-ch:
-			b, err := json.Marshal(v)
-			if err != nil {
-				continue
-			}
-			fmt.Fprintf(w, "event: status\ndata: %s\n\n", b)
+			writeStatusEvent(w, v)
 		}
 		flusher.Flush()
 	}
+}
+
+// writeStatusEvent writes v as a "status" server-sent event.
+func writeStatusEvent(w http.ResponseWriter, v statusView) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(w, "event: status\ndata: %s\n\n", b)
 }

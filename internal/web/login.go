@@ -32,6 +32,29 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	identifier := r.PostForm.Get("handle")
+	s.startAuth(w, r, homePage{Handle: identifier}, func() (string, error) {
+		return s.Auth.StartLogin(r.Context(), identifier)
+	})
+}
+
+// signup serves POST /signup from the "Create an account" form: a login
+// that asks the PDS named in the form for its sign-up page (OAuth
+// prompt=create). It is limited and bounded as logins are.
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
+	if err := readForm(r); err != nil {
+		s.inputFailed(w, r, err)
+		return
+	}
+	pds := r.PostForm.Get("pds")
+	s.startAuth(w, r, homePage{SignupPDS: pds}, func() (string, error) {
+		return s.Auth.StartSignup(r.Context(), pds)
+	})
+}
+
+// startAuth runs start, a login or sign-up start, under the login limits,
+// and sends the browser to the authorization server it returns, or back to
+// the page (page, with the error) with a readable error.
+func (s *Server) startAuth(w http.ResponseWriter, r *http.Request, page homePage, start func() (string, error)) {
 	addr := clientAddr(r)
 	release, ok := s.loginGate.acquire(addr)
 	if !ok || !s.logins.allow(addr) {
@@ -39,19 +62,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			release()
 		}
 		s.Log.Info("login start refused: too many", "addr", addr)
-		s.renderHome(w, r, http.StatusTooManyRequests, homePage{Error: "Too many sign-in attempts. Please wait a minute and try again.", Handle: identifier})
+		page.Error = "Too many sign-in attempts. Please wait a minute and try again."
+		s.renderHome(w, r, http.StatusTooManyRequests, page)
 		return
 	}
 	defer release()
-	s.startLogin(w, r, identifier)
-}
-
-// startLogin sends the browser to the user's authorization server, or back
-// to the page with a readable error.
-func (s *Server) startLogin(w http.ResponseWriter, r *http.Request, identifier string) {
-	redirect, err := s.Auth.StartLogin(r.Context(), identifier)
+	redirect, err := start()
 	if err != nil {
-		s.loginFailed(w, r, err, identifier)
+		s.loginFailed(w, r, err, page)
 		return
 	}
 	// Bind the login to this browser: the callback must come back here.
@@ -68,12 +86,12 @@ func (s *Server) startLogin(w http.ResponseWriter, r *http.Request, identifier s
 }
 
 // loginFailed shows the home page with what went wrong; never a 500.
-func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, err error, identifier string) {
-	msg := "Sign-in failed. Please try again."
+func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, err error, page homePage) {
+	page.Error = "Sign-in failed. Please try again."
 	var le *oauth.LoginError
 	if errors.As(err, &le) {
-		msg = le.Msg
+		page.Error = le.Msg
 	}
-	s.Log.Info("login failed", "identifier", identifier, "error", err)
-	s.renderHome(w, r, http.StatusBadRequest, homePage{Error: msg, Handle: identifier})
+	s.Log.Info("login failed", "identifier", page.Handle, "signup_pds", page.SignupPDS, "error", err)
+	s.renderHome(w, r, http.StatusBadRequest, page)
 }

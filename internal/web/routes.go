@@ -13,6 +13,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /signup", s.signup)
 	mux.HandleFunc("GET /oauth/callback", s.oauthCallback)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("POST /status", s.postStatus)
@@ -24,6 +25,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /.well-known/did.json", s.didDocument)
 	mux.HandleFunc("GET /xrpc/org.gostatusphere.getViewerStatus", s.getViewerStatus)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", s.views.static))
+	mux.HandleFunc("GET /favicon.ico", s.favicon)
+	mux.HandleFunc("GET /", s.notFound)
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)
 	}

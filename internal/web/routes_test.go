@@ -41,6 +41,9 @@ var routeTests = map[string][]routeCase{
 	"GET /static/":                    staticCases(),
 	"GET /.well-known/did.json":       didDocumentCases(),
 	"GET /xrpc/org.gostatusphere.getViewerStatus": viewerStatusCases(),
+	"POST /signup":     signupCases(),
+	"GET /":            notFoundCases(),
+	"GET /favicon.ico": faviconCases(),
 }
 
 // TestRoutes runs every route's cases against a Server with fakes: no PDS,

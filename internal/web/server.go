@@ -35,6 +35,9 @@ type Store interface {
 // Auth is the OAuth client.
 type Auth interface {
 	StartLogin(ctx context.Context, identifier string) (string, error)
+	// StartSignup starts creating an account on the PDS pds (OAuth
+	// prompt=create); it answers as StartLogin does.
+	StartSignup(ctx context.Context, pds string) (string, error)
 	FinishLogin(ctx context.Context, query url.Values, requestURI string) (syntax.DID, string, error)
 	Logout(ctx context.Context, did syntax.DID, sessionID string) error
 	WithSession(ctx context.Context, did syntax.DID, sessionID string, fn func(api *atclient.APIClient, host string) error) error
@@ -75,8 +78,12 @@ type Deps struct {
 	SessionMaxAge time.Duration
 	// Extra routes mounted on the same mux (e.g. /metrics), by pattern.
 	Extra map[string]http.Handler
-	// Checks are run by /healthz, by name.
+	// Checks are run by /healthz, by name. When the "ingest" check fails,
+	// the home page says the timeline may be behind.
 	Checks map[string]Check
+	// SignupPDS is the PDS the "Create an account" form offers (a host
+	// name or https URL; empty: bsky.social).
+	SignupPDS string
 	// Metrics registers the HTTP metrics (nil: not collected).
 	Metrics prometheus.Registerer
 	// Limits bound login starts and open event streams (zero fields:
@@ -114,6 +121,9 @@ type Server struct {
 func New(d Deps) (*Server, error) {
 	if d.Store == nil || d.Auth == nil || d.Records == nil || d.Identities == nil || d.Lexicons == nil || d.Log == nil {
 		return nil, errors.New("web: missing dependency")
+	}
+	if d.SignupPDS == "" {
+		d.SignupPDS = "bsky.social"
 	}
 	if d.SessionMaxAge <= 0 {
 		d.SessionMaxAge = 30 * 24 * time.Hour

@@ -191,6 +191,10 @@ func (f *fakeAuth) StartLogin(ctx context.Context, identifier string) (string, e
 	return authorize, nil
 }
 
+func (f *fakeAuth) StartSignup(ctx context.Context, pds string) (string, error) {
+	return f.StartLogin(ctx, "signup:"+pds)
+}
+
 func (f *fakeAuth) startCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -2,6 +2,46 @@
 // reload. Without JavaScript the status buttons submit a plain form.
 (function () {
   'use strict';
+
+  // Login and sign-up: the button says it is working and cannot be pressed
+  // twice while the app looks the account up. (A page restored from the
+  // back/forward cache gets its buttons back.)
+  document.querySelectorAll('form.busy-form').forEach((f) => {
+    f.addEventListener('submit', () => {
+      const btn = f.querySelector('button[type="submit"]');
+      if (!btn) return;
+      btn.dataset.idle = btn.textContent;
+      btn.textContent = btn.dataset.busy || 'Working…';
+      btn.disabled = true;
+      btn.setAttribute('aria-busy', 'true');
+    });
+  });
+  window.addEventListener('pageshow', () => {
+    document.querySelectorAll('form.busy-form button[aria-busy="true"]').forEach((btn) => {
+      btn.textContent = btn.dataset.idle || btn.textContent;
+      btn.disabled = false;
+      btn.removeAttribute('aria-busy');
+    });
+  });
+
+  // Relative times ("5m") stay true while the page is open.
+  function ago(iso) {
+    const t = Date.parse(iso);
+    if (isNaN(t)) return '';
+    const s = Math.max(0, (Date.now() - t) / 1000);
+    if (s < 60) return 'now';
+    if (s < 3600) return Math.floor(s / 60) + 'm';
+    if (s < 86400) return Math.floor(s / 3600) + 'h';
+    if (s < 7 * 86400) return Math.floor(s / 86400) + 'd';
+    return null; // older: the server's date stays
+  }
+  setInterval(() => {
+    document.querySelectorAll('#timeline time[datetime]').forEach((el) => {
+      const label = ago(el.getAttribute('datetime'));
+      if (label) el.textContent = label;
+    });
+  }, 30000);
+
   const form = document.getElementById('status-options');
   if (!form) return;
 
@@ -20,8 +60,12 @@
         showError(body.error || ('Could not set your status (HTTP ' + res.status + ').'));
         return;
       }
-      form.querySelectorAll('.selected').forEach((el) => el.classList.remove('selected'));
+      form.querySelectorAll('.selected').forEach((el) => {
+        el.classList.remove('selected');
+        el.setAttribute('aria-pressed', 'false');
+      });
       btn.classList.add('selected');
+      btn.setAttribute('aria-pressed', 'true');
       addStatus(body);
     } catch (err) {
       showError('Could not reach the server: ' + err.message);
@@ -49,6 +93,7 @@
     const left = document.createElement('div');
     const emoji = document.createElement('div');
     emoji.className = 'status';
+    emoji.setAttribute('aria-hidden', 'true');
     emoji.textContent = s.status;
     left.appendChild(emoji);
     const desc = document.createElement('div');
@@ -58,7 +103,14 @@
     a.href = s.profileUrl;
     a.textContent = '@' + s.author;
     desc.appendChild(a);
-    desc.appendChild(document.createTextNode(s.today === false ? ' was feeling ' + s.status + ' on ' + s.date : ' is feeling ' + s.status + ' today'));
+    desc.appendChild(document.createTextNode(s.today === false ? ' was feeling ' + s.status + ' on ' + s.date + ' ' : ' is feeling ' + s.status + ' today '));
+    if (s.createdAt) {
+      const time = document.createElement('time');
+      time.setAttribute('datetime', s.createdAt);
+      time.title = s.createdAt;
+      time.textContent = ago(s.createdAt) || s.ago || s.date;
+      desc.appendChild(time);
+    }
     line.appendChild(left);
     line.appendChild(desc);
     timeline.prepend(line);

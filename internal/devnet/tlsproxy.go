@@ -1,4 +1,4 @@
-package testnet
+package devnet
 
 import (
 	"crypto/ecdsa"
@@ -33,7 +33,7 @@ func startTLSProxy(pds *url.URL, hostname string) (*tlsProxy, error) {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("testnet: tls proxy listen: %w", err)
+		return nil, fmt.Errorf("tls proxy listen: %w", err)
 	}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -58,15 +58,15 @@ func (p *tlsProxy) close() { p.srv.Close() }
 func selfSignedCert(names ...string) (tls.Certificate, *x509.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("testnet: generate key: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("generate key: %w", err)
 	}
 	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("testnet: serial: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("serial: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: names[0], Organization: []string{"statusphere testnet (throw-away)"}},
+		Subject:               pkix.Name{CommonName: names[0], Organization: []string{"statusphere devnet (throw-away)"}},
 		DNSNames:              names,
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
@@ -77,11 +77,11 @@ func selfSignedCert(names ...string) (tls.Certificate, *x509.Certificate, error)
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("testnet: create certificate: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("create certificate: %w", err)
 	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("testnet: parse certificate: %w", err)
+		return tls.Certificate{}, nil, fmt.Errorf("parse certificate: %w", err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf, nil
 }

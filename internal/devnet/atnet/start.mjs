@@ -1,6 +1,11 @@
 // start.mjs starts the official PLC directory and PDS (from @atproto/dev-env)
 // on 127.0.0.1 and writes their addresses as JSON to the file named by argv[2].
 // It stops when stdin closes (its parent died) or on SIGTERM/SIGINT.
+//
+// With ATNET_DATA set, the network keeps its state in that folder between
+// runs: the PDS's databases and blobs, its PLC rotation key, and every PLC
+// operation (replayed into the in-memory PLC directory at start).
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import net from 'node:net'
@@ -33,11 +38,21 @@ if (!installDir) {
   process.exit(2)
 }
 const requireFrom = createRequire(path.join(installDir, 'package.json'))
-const { TestNetworkNoAppView } = await import(pathToFileURL(requireFrom.resolve('@atproto/dev-env')).href)
+const { TestPlc, TestPds, TestNetworkNoAppView, mockNetworkUtilities } = await import(
+  pathToFileURL(requireFrom.resolve('@atproto/dev-env')).href
+)
+
 const started = Date.now()
-const network = await TestNetworkNoAppView.create({
-  pds: { hostname, serviceHandleDomains: ['.test'] },
-})
+const dataDir = process.env.ATNET_DATA || ''
+const plc = await TestPlc.create({})
+const pdsCfg = { didPlcUrl: plc.url, hostname, serviceHandleDomains: ['.test'] }
+if (dataDir) {
+  await persistPLC(plc.ctx.db, path.join(dataDir, 'plc-operations.jsonl'))
+  Object.assign(pdsCfg, persistentPDS(path.join(dataDir, 'pds')))
+}
+const pds = await TestPds.create(pdsCfg)
+mockNetworkUtilities(pds)
+const network = new TestNetworkNoAppView(plc, pds)
 
 // The lexicon authority (testnet.WithLexiconAuthority): an account whose
 // repo the PDS resolves every lexicon from, as PDS_LEXICON_AUTHORITY_DID
@@ -67,6 +82,40 @@ const info = {
 fs.writeFileSync(out + '.tmp', JSON.stringify(info, null, 2))
 fs.renameSync(out + '.tmp', out)
 console.log(`atnet: PDS ${info.pdsUrl} (https://${hostname}), PLC ${info.plcUrl}, up in ${info.startMillis} ms`)
+
+// persistPLC replays the operations saved in file into the in-memory PLC
+// database, and appends every new one to it.
+async function persistPLC(db, file) {
+  if (fs.existsSync(file)) {
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)
+    for (const line of lines) {
+      const { did, operation } = JSON.parse(line)
+      await db.validateAndAddOp(did, operation)
+    }
+    console.log(`atnet: replayed ${lines.length} PLC operations from ${file}`)
+  }
+  const add = db.validateAndAddOp.bind(db)
+  db.validateAndAddOp = async (did, operation) => {
+    await add(did, operation)
+    fs.appendFileSync(file, JSON.stringify({ did, operation }) + '\n')
+  }
+}
+
+// persistentPDS is the PDS configuration that keeps its databases, blobs
+// and PLC rotation key in dir.
+function persistentPDS(dir) {
+  fs.mkdirSync(path.join(dir, 'blobs'), { recursive: true })
+  const keyFile = path.join(dir, 'plc-rotation-key.hex')
+  if (!fs.existsSync(keyFile)) {
+    // A secp256k1 private key is 32 random bytes below the curve order.
+    fs.writeFileSync(keyFile, crypto.randomBytes(32).toString('hex'), { mode: 0o600 })
+  }
+  return {
+    dataDirectory: dir,
+    blobstoreDiskLocation: path.join(dir, 'blobs'),
+    plcRotationKeyK256PrivateKeyHex: fs.readFileSync(keyFile, 'utf8').trim(),
+  }
+}
 
 let closing = false
 async function shutdown(why) {

@@ -1,4 +1,4 @@
-package testnet
+package devnet
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/statusphere/statusphere/internal/pds"
 )
 
-// Account is a user on the test PDS.
+// Account is a user on the local PDS, with a password session.
 type Account struct {
 	Name     string        // short name: "alice"
 	Handle   syntax.Handle // alice.test
@@ -23,8 +23,9 @@ type Account struct {
 	api *atclient.APIClient // a password session, for direct writes
 }
 
-// createAccount registers <name>.test on the PDS and logs in to it.
-func (n *Network) createAccount(ctx context.Context, name string) (*Account, error) {
+// ensureAccount logs in to <name>.test, creating the account first unless
+// it exists already (a network kept in Config.Dir).
+func (n *Network) ensureAccount(ctx context.Context, name string) (*Account, error) {
 	a := &Account{
 		Name:     name,
 		Handle:   syntax.Handle(name + Domain),
@@ -32,15 +33,17 @@ func (n *Network) createAccount(ctx context.Context, name string) (*Account, err
 		Email:    name + "@example.com",
 		net:      n,
 	}
-	api := atclient.NewAPIClient(n.PDSURL)
-	api.Client = n.HTTPClient
-	in := map[string]string{"handle": a.Handle.String(), "email": a.Email, "password": a.Password}
-	if err := pds.Procedure(ctx, api, "com.atproto.server.createAccount", in, nil); err != nil {
-		return nil, fmt.Errorf("create account %s: %w", a.Handle, err)
-	}
 	sess, err := n.pds.CreateSession(ctx, n.PDSURL, a.Handle.String(), a.Password)
-	if err != nil {
-		return nil, fmt.Errorf("create account %s: %w", a.Handle, err)
+	if err != nil { // no such account yet
+		api := atclient.NewAPIClient(n.PDSURL)
+		api.Client = n.HTTPClient
+		in := map[string]string{"handle": a.Handle.String(), "email": a.Email, "password": a.Password}
+		if err := pds.Procedure(ctx, api, "com.atproto.server.createAccount", in, nil); err != nil {
+			return nil, fmt.Errorf("create account %s: %w", a.Handle, err)
+		}
+		if sess, err = n.pds.CreateSession(ctx, n.PDSURL, a.Handle.String(), a.Password); err != nil {
+			return nil, fmt.Errorf("log in to %s: %w", a.Handle, err)
+		}
 	}
 	a.DID, a.api = *sess.AccountDID, sess
 	return a, nil

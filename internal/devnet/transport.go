@@ -1,4 +1,4 @@
-package testnet
+package devnet
 
 import (
 	"net/http"
