@@ -79,6 +79,22 @@ func settings() map[string]setting {
 		"backfill-on-start": {"backfill existing statuses on the first start (no ingest cursor stored yet), and resume an interrupted backfill (env STATUSPHERE_BACKFILL_ON_START)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
 			fset.Bool(name, def.BackfillOnStart, usage)
 		}},
+		"ops-addr": stringSetting("listen address of /metrics, the detailed /healthz, /readyz and /debug/pprof/; empty: not served (env STATUSPHERE_OPS_ADDR)", func(c config.Config) string { return c.OpsAddr }),
+		"public-readyz": {"serve /readyz on -addr too, not only on -ops-addr (env STATUSPHERE_PUBLIC_READYZ)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
+			fset.Bool(name, def.PublicReadyz, usage)
+		}},
+		"ready-max-lag": {"/readyz fails when the ingester handles events later than this after they happened; 0: not checked (env STATUSPHERE_READY_MAX_LAG)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
+			fset.Duration(name, def.Ready.MaxLag, usage)
+		}},
+		"ready-max-disconnected": {"/readyz fails when the ingester holding the lease has had no connection to its source for this long (env STATUSPHERE_READY_MAX_DISCONNECTED)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
+			fset.Duration(name, def.Ready.MaxDisconnected, usage)
+		}},
+		"ready-after-backfill": {"/readyz fails while a backfill runs (env STATUSPHERE_READY_AFTER_BACKFILL)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
+			fset.Bool(name, def.Ready.AfterBackfill, usage)
+		}},
+		// Secrets: -h does not show the environment's.
+		"session-key":      stringSetting("base64 32-byte key sealing the stored OAuth sessions (AES-256-GCM); empty: stored unsealed (env STATUSPHERE_SESSION_KEY)", func(config.Config) string { return "" }),
+		"session-old-keys": stringSetting("comma-separated base64 keys that sealed sessions before -session-key; they open, never seal (env STATUSPHERE_SESSION_OLD_KEYS)", func(config.Config) string { return "" }),
 		"backfill-workers": {"repositories a backfill fetches at once, 1 to 64 (env STATUSPHERE_BACKFILL_WORKERS)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
 			fset.Int(name, def.BackfillWorkers, usage)
 		}},

@@ -29,7 +29,7 @@ func startApp(t *testing.T, n *testnet.Network, dbPath string, opts ...app.Optio
 	t.Helper()
 	cfg, err := config.Parse("serve", []string{
 		"-addr", "127.0.0.1:0", "-database-url", dbPath, "-plc-url", n.PLCURL,
-		"-relay-url", n.FirehoseURL(),
+		"-relay-url", n.FirehoseURL(), "-ops-addr", "127.0.0.1:0",
 	}, func(string) string { return "" })
 	if err != nil {
 		t.Fatalf("config: %v", err)
