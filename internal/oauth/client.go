@@ -46,6 +46,10 @@ type Config struct {
 	Directory identity.Directory
 	// UserAgent is sent with every request.
 	UserAgent string
+	// SessionKeys seal the stored sessions and login attempts (tokens, DPoP
+	// keys) with AES-256-GCM: 32-byte keys, the sealing one first, then
+	// old ones that still open. Empty: stored unsealed.
+	SessionKeys [][]byte
 }
 
 // Client is the app's OAuth client.
@@ -87,7 +91,11 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 	if cfg.UserAgent != "" {
 		cc.UserAgent = cfg.UserAgent
 	}
-	app := oauth.NewClientApp(&cc, authStore{db: st})
+	seal, err := newSealer(cfg.SessionKeys)
+	if err != nil {
+		return nil, err
+	}
+	app := oauth.NewClientApp(&cc, authStore{db: st, seal: seal, log: log})
 	app.Client = cfg.HTTPClient
 	app.Resolver.Client = cfg.HTTPClient
 	app.Resolver.UserAgent = cc.UserAgent
