@@ -67,7 +67,7 @@ type App struct {
 	// Backfiller fetches the statuses written before the first start; nil
 	// unless cfg.Ingest (see backfill.go).
 	Backfiller  *backfill.Backfiller
-	backfillDue bool // Run starts it once the ingester is connected
+	backfillDue bool         // Run starts it once the ingester is connected
 	ln          net.Listener // the app's; nil with WithoutWeb
 	opsLn       net.Listener // the operations endpoints'; nil when off
 	ops         http.Handler // /metrics, /healthz, /readyz, pprof
