@@ -53,14 +53,15 @@ func stringSetting(usage string, get func(config.Config) string) setting {
 // settings are the flags of config.Parse by name, each with its type.
 func settings() map[string]setting {
 	return map[string]setting{
-		"addr":              stringSetting("listen address (env STATUSPHERE_ADDR)", func(c config.Config) string { return c.Addr }),
-		"database-url":      stringSetting("SQLite file path or postgres:// URL (env STATUSPHERE_DATABASE_URL or DATABASE_URL)", func(c config.Config) string { return redactURL(c.DatabaseURL) }),
-		"public-url":        stringSetting("public https URL of the app; empty runs a loopback OAuth client for development (env STATUSPHERE_PUBLIC_URL)", func(c config.Config) string { return c.PublicURL }),
-		"oauth-private-key": stringSetting("P-256 private key (multibase) of the confidential OAuth client; required with -public-url (env STATUSPHERE_OAUTH_PRIVATE_KEY)", func(config.Config) string { return "" }), // a secret: -h does not show the environment's
-		"plc-url":           stringSetting("PLC directory URL (env STATUSPHERE_PLC_URL)", func(c config.Config) string { return c.PLCURL }),
-		"source":            stringSetting("event source: relay (verified firehose) or jetstream (env STATUSPHERE_SOURCE)", func(c config.Config) string { return c.Source }),
-		"relay-url":         stringSetting("relay host for com.atproto.sync.subscribeRepos (env STATUSPHERE_RELAY_URL)", func(c config.Config) string { return c.RelayURL }),
-		"jetstream-url":     stringSetting("Jetstream subscribe URL (env STATUSPHERE_JETSTREAM_URL)", func(c config.Config) string { return c.JetstreamURL }),
+		"addr":               stringSetting("listen address (env STATUSPHERE_ADDR)", func(c config.Config) string { return c.Addr }),
+		"database-url":       stringSetting("SQLite file path or postgres:// URL (env STATUSPHERE_DATABASE_URL or DATABASE_URL)", func(c config.Config) string { return redactURL(c.DatabaseURL) }),
+		"public-url":         stringSetting("public https URL of the app; empty runs a loopback OAuth client for development (env STATUSPHERE_PUBLIC_URL)", func(c config.Config) string { return c.PublicURL }),
+		"oauth-private-key":  stringSetting("P-256 private key (multibase) of the confidential OAuth client; required with -public-url (env STATUSPHERE_OAUTH_PRIVATE_KEY)", func(config.Config) string { return "" }), // a secret: -h does not show the environment's
+		"oauth-private-keys": stringSetting("comma-separated P-256 private keys (multibase) of the confidential OAuth client, newest first: the first signs new sessions (after -oauth-private-key, if set); all are published, so a rotation logs nobody out (env STATUSPHERE_OAUTH_PRIVATE_KEYS)", func(config.Config) string { return "" }),
+		"plc-url":            stringSetting("PLC directory URL (env STATUSPHERE_PLC_URL)", func(c config.Config) string { return c.PLCURL }),
+		"source":             stringSetting("event source: relay (verified firehose) or jetstream (env STATUSPHERE_SOURCE)", func(c config.Config) string { return c.Source }),
+		"relay-url":          stringSetting("relay host for com.atproto.sync.subscribeRepos (env STATUSPHERE_RELAY_URL)", func(c config.Config) string { return c.RelayURL }),
+		"jetstream-url":      stringSetting("Jetstream subscribe URL (env STATUSPHERE_JETSTREAM_URL)", func(c config.Config) string { return c.JetstreamURL }),
 		"backfill-url": stringSetting("host listing the repositories to backfill: a relay or a PDS; empty: the relay-url host as https (env STATUSPHERE_BACKFILL_URL)",
 			func(config.Config) string { return os.Getenv("STATUSPHERE_BACKFILL_URL") }), // not the one Parse derived from relay-url
 		"log-format": stringSetting("log format: text or json (env STATUSPHERE_LOG_FORMAT)", func(c config.Config) string { return c.LogFormat }),

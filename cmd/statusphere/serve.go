@@ -8,7 +8,7 @@ import (
 )
 
 // serveSettings are the flags of serve: every setting.
-var serveSettings = []string{"addr", "database-url", "public-url", "oauth-private-key", "plc-url",
+var serveSettings = []string{"addr", "database-url", "public-url", "oauth-private-key", "oauth-private-keys", "plc-url",
 	"ingest", "source", "relay-url", "jetstream-url", "ingest-lease-ttl",
 	"backfill-url", "backfill-on-start", "backfill-workers",
 	"session-max-age", "session-key", "session-old-keys",

@@ -160,8 +160,8 @@ func (a *App) buildWeb(c *core, reg *prometheus.Registry, o options) error {
 	}
 	oc, err := oauth.New(oauth.Config{
 		PublicURL: a.cfg.PublicURL, LocalAddr: a.ln.Addr().String(), PrivateKey: a.cfg.OAuthKey,
-		SessionKeys: a.cfg.SessionKeys,
-		HTTPClient:  o.httpClient, Directory: c.dir, UserAgent: userAgent,
+		OtherPrivateKeys: otherKeys(a.cfg.OAuthKeys), SessionKeys: a.cfg.SessionKeys,
+		HTTPClient: o.httpClient, Directory: c.dir, UserAgent: userAgent,
 	}, c.store, a.log.With("component", "oauth"))
 	if err != nil {
 		return err
@@ -181,6 +181,14 @@ func (a *App) buildWeb(c *core, reg *prometheus.Registry, o options) error {
 	}
 	a.OAuth, a.Web = oc, ws
 	return nil
+}
+
+// otherKeys are the confidential client's keys after the signing one.
+func otherKeys(keys []string) []string {
+	if len(keys) < 2 {
+		return nil
+	}
+	return keys[1:]
 }
 
 // URL is where the app is reachable (http://127.0.0.1:port in

@@ -25,10 +25,14 @@ const (
 
 // Config is every setting of the statusphere binary.
 type Config struct {
-	Addr          string        // listen address of the web server
-	DatabaseURL   string        // SQLite path or postgres:// URL
-	PublicURL     string        // https URL the app is served at; empty: loopback dev client
-	OAuthKey      string        // confidential client: the P-256 private key that signs, multibase
+	Addr        string // listen address of the web server
+	DatabaseURL string // SQLite path or postgres:// URL
+	PublicURL   string // https URL the app is served at; empty: loopback dev client
+	OAuthKey    string // confidential client: the P-256 private key that signs, multibase
+	// OAuthKeys are every key of the confidential client, OAuthKey first:
+	// all are published in its JWKS, and each signs the token refreshes of
+	// the sessions it began (a rotation logs nobody out).
+	OAuthKeys     []string
 	PLCURL        string        // PLC directory
 	Ingest        bool          // serve: run the ingester in-process
 	Source        string        // "relay" or "jetstream"
@@ -73,7 +77,7 @@ type ReadyThresholds struct {
 type raw struct {
 	level, maxAge, ingest, leaseTTL, backfillOnStart, backfillWorkers   string
 	publicReadyz, readyMaxLag, readyMaxDisconnected, readyAfterBackfill string
-	sessionKey, sessionOldKeys                                          string
+	sessionKey, sessionOldKeys, oauthKeys                               string
 }
 
 // Parse reads the settings of one subcommand from args and the environment.
@@ -103,6 +107,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	str(&c.BackfillURL, "backfill-url", "STATUSPHERE_BACKFILL_URL", "", "host listing the repositories to backfill: a relay (listReposByCollection) or a PDS (listRepos); default: the relay-url host as https")
 	str(&c.OpsAddr, "ops-addr", "STATUSPHERE_OPS_ADDR", "", "listen address of /metrics, the detailed /healthz, /readyz and /debug/pprof/; empty: not served")
 	var r raw
+	str(&r.oauthKeys, "oauth-private-keys", "STATUSPHERE_OAUTH_PRIVATE_KEYS", "", "comma-separated P-256 private keys (multibase) of the confidential OAuth client, newest first: the first signs new sessions (unless -oauth-private-key is set, which then comes first); all are published")
 	str(&r.level, "log-level", "STATUSPHERE_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	str(&r.maxAge, "session-max-age", "STATUSPHERE_SESSION_MAX_AGE", "720h", "how long a login lasts")
 	str(&r.ingest, "ingest", "STATUSPHERE_INGEST", "true", "serve: also run the firehose ingester in this process")
@@ -175,7 +180,25 @@ func (c *Config) convert(r raw) []error {
 	if c.SessionKeys, err = sessionKeys(r.sessionKey, r.sessionOldKeys); err != nil {
 		errs = append(errs, err)
 	}
+	c.OAuthKeys = oauthKeys(c.OAuthKey, r.oauthKeys)
+	if len(c.OAuthKeys) > 0 {
+		c.OAuthKey = c.OAuthKeys[0]
+	}
 	return errs
+}
+
+// oauthKeys lists the confidential client's keys: first the one given on
+// its own, then the list, each once.
+func oauthKeys(first, list string) []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, k := range append([]string{first}, strings.Split(list, ",")...) {
+		if k = strings.TrimSpace(k); k != "" && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // sessionKeys decodes the sealing key and the old ones, current first.
@@ -240,7 +263,7 @@ func (c *Config) validate() []error {
 		}
 		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 		if c.OAuthKey == "" {
-			errs = append(errs, errors.New("oauth-private-key (STATUSPHERE_OAUTH_PRIVATE_KEY): required with public-url (generate one with `statusphere keygen`)"))
+			errs = append(errs, errors.New("oauth-private-key (STATUSPHERE_OAUTH_PRIVATE_KEY) or oauth-private-keys (STATUSPHERE_OAUTH_PRIVATE_KEYS): required with public-url (generate one with `statusphere keygen`)"))
 		}
 	}
 	if u, err := url.Parse(c.PLCURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

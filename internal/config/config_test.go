@@ -139,3 +139,24 @@ func TestSessionKeysCurrentFirst(t *testing.T) {
 		t.Fatalf("session keys = %x", c.SessionKeys)
 	}
 }
+
+func TestOAuthKeysSigningFirst(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"-oauth-private-keys", "zNew, zOld"}, nil, "zNew zOld"},
+		{[]string{"-oauth-private-key", "zNew"}, map[string]string{"STATUSPHERE_OAUTH_PRIVATE_KEYS": "zOld,zNew,"}, "zNew zOld"},
+		{[]string{"-oauth-private-key", "zOnly"}, nil, "zOnly"},
+	}
+	for _, tc := range cases {
+		c, err := Parse("serve", append([]string{"-public-url", "https://status.example.com"}, tc.args...), func(k string) string { return tc.env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(c.OAuthKeys, " "); got != tc.want || c.OAuthKey != c.OAuthKeys[0] {
+			t.Errorf("%v %v: keys %q (signing %q), want %q", tc.args, tc.env, got, c.OAuthKey, tc.want)
+		}
+	}
+}

@@ -37,8 +37,13 @@ type Config struct {
 	// LocalAddr is the listen address (host:port) used for the loopback
 	// client's callback, e.g. 127.0.0.1:8080.
 	LocalAddr string
-	// PrivateKey is the confidential client's P-256 key (multibase).
+	// PrivateKey is the confidential client's P-256 key (multibase) that
+	// signs new logins.
 	PrivateKey string
+	// OtherPrivateKeys are further keys of the confidential client: older
+	// ones that still sign the refreshes of the sessions they began, or a
+	// newer one published ahead of a rotation (see keys.go).
+	OtherPrivateKeys []string
 	// HTTPClient makes every OAuth request (metadata, PAR, token). Production
 	// passes an SSRF-safe client; it must not be http.DefaultClient.
 	HTTPClient *http.Client
@@ -56,6 +61,8 @@ type Config struct {
 type Client struct {
 	app   *oauth.ClientApp
 	store Store
+	auth  authStore
+	keys  *clientKeys // nil for the loopback client
 	log   *slog.Logger
 
 	mu    sync.Mutex
@@ -67,7 +74,10 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 	if cfg.HTTPClient == nil || cfg.Directory == nil {
 		return nil, errors.New("oauth: HTTPClient and Directory are required")
 	}
-	var cc oauth.ClientConfig
+	var (
+		cc   oauth.ClientConfig
+		keys *clientKeys
+	)
 	if cfg.PublicURL == "" {
 		host, port, ok := strings.Cut(cfg.LocalAddr, ":")
 		if !ok || port == "" {
@@ -80,13 +90,14 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 	} else {
 		base := strings.TrimSuffix(cfg.PublicURL, "/")
 		cc = oauth.NewPublicConfig(base+"/oauth-client-metadata.json", base+CallbackPath, Scopes)
-		key, err := atcrypto.ParsePrivateMultibase(cfg.PrivateKey)
-		if err != nil {
-			return nil, fmt.Errorf("oauth: private key: %w", err)
+		if cfg.UserAgent != "" {
+			cc.UserAgent = cfg.UserAgent
 		}
-		if err := cc.SetClientSecret(key, keyID(key)); err != nil {
-			return nil, fmt.Errorf("oauth: private key: %w", err)
+		var err error
+		if keys, err = newClientKeys(cc, append([]string{cfg.PrivateKey}, cfg.OtherPrivateKeys...)); err != nil {
+			return nil, err
 		}
+		cc = *keys.configs[keys.signing]
 	}
 	if cfg.UserAgent != "" {
 		cc.UserAgent = cfg.UserAgent
@@ -95,12 +106,16 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	app := oauth.NewClientApp(&cc, authStore{db: st, seal: seal, log: log})
+	as := authStore{db: st, seal: seal, log: log}
+	if keys != nil {
+		as.signingKID = keys.signing
+	}
+	app := oauth.NewClientApp(&cc, as)
 	app.Client = cfg.HTTPClient
 	app.Resolver.Client = cfg.HTTPClient
 	app.Resolver.UserAgent = cc.UserAgent
 	app.Dir = cfg.Directory
-	return &Client{app: app, store: st, log: log, locks: map[string]*sessionLock{}}, nil
+	return &Client{app: app, store: st, auth: as, keys: keys, log: log, locks: map[string]*sessionLock{}}, nil
 }
 
 // keyID names the confidential client's key by its public key.
@@ -129,7 +144,12 @@ func (c *Client) Metadata() oauth.ClientMetadata {
 }
 
 // JWKS is the confidential client's public key set (served at /oauth/jwks.json).
-func (c *Client) JWKS() oauth.JWKS { return c.app.Config.PublicJWKS() }
+func (c *Client) JWKS() oauth.JWKS {
+	if c.keys == nil {
+		return c.app.Config.PublicJWKS()
+	}
+	return c.keys.jwks()
+}
 
 // StartLogin begins a login for identifier (a handle, a DID, or the URL of
 // a PDS) and returns the authorization server URL to send the browser to.
@@ -237,6 +257,9 @@ func (c *Client) WithSession(ctx context.Context, did syntax.DID, sessionID stri
 			return ErrSessionNotFound
 		}
 		return fmt.Errorf("oauth: resume session of %s: %w", did, err)
+	}
+	if c.keys != nil {
+		sess.Config = c.sessionConfig(ctx, did, sessionID)
 	}
 	sess.PersistSessionCallback = func(ctx context.Context, data *oauth.ClientSessionData) {
 		if err := c.app.Store.SaveSession(ctx, *data); err != nil {

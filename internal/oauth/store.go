@@ -36,11 +36,30 @@ type authStore struct {
 	db   Store
 	seal *sealer
 	log  *slog.Logger
+	// signingKID is the ID of the client key that signs new logins (""
+	// for the loopback client); it is stored with each new session.
+	signingKID string
 }
 
 var _ oauth.ClientAuthStore = authStore{}
 
+// storedSession is a session row's JSON: indigo's session data and the ID
+// of the client key that began the session (which must sign its refreshes).
+type storedSession struct {
+	oauth.ClientSessionData
+	ClientKeyID string `json:"statusphere_client_kid,omitempty"`
+}
+
 func (s authStore) GetSession(ctx context.Context, did syntax.DID, sessionID string) (*oauth.ClientSessionData, error) {
+	st, err := s.load(ctx, did, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return &st.ClientSessionData, nil
+}
+
+// load reads and opens a session row.
+func (s authStore) load(ctx context.Context, did syntax.DID, sessionID string) (*storedSession, error) {
 	b, err := s.db.OAuthSession(ctx, did, sessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrSessionNotFound
@@ -55,15 +74,23 @@ func (s authStore) GetSession(ctx context.Context, did syntax.DID, sessionID str
 		}
 		return nil, ErrSessionNotFound
 	}
-	var sd oauth.ClientSessionData
-	if err := json.Unmarshal(b, &sd); err != nil {
+	var st storedSession
+	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("oauth: decode session: %w", err)
 	}
-	return &sd, nil
+	return &st, nil
 }
 
+// SaveSession stores the session; a new one with the signing key's ID, a
+// refreshed one with the key ID it was stored with.
 func (s authStore) SaveSession(ctx context.Context, sd oauth.ClientSessionData) error {
-	b, err := json.Marshal(sd)
+	st := storedSession{ClientSessionData: sd, ClientKeyID: s.signingKID}
+	if s.signingKID != "" {
+		if old, err := s.load(ctx, sd.AccountDID, sd.SessionID); err == nil && old.ClientKeyID != "" {
+			st.ClientKeyID = old.ClientKeyID
+		}
+	}
+	b, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("oauth: encode session: %w", err)
 	}
