@@ -3,6 +3,7 @@ package testnet
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -91,9 +92,14 @@ func Start(t testing.TB, opts ...Option) *Network {
 	infoPath := filepath.Join(dir, "atnet.json")
 
 	n := &Network{logs: &logBuffer{}, accounts: map[string]*Account{}}
+	cert, certEnv, err := proxyCertificate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(in.node, in.script, infoPath)
 	cmd.Dir = in.dir
 	cmd.Env = append(os.Environ(), "ATNET_DIR="+in.dir, "NODE_ENV=development", "LOG_ENABLED=false", "TMPDIR="+dir)
+	cmd.Env = append(cmd.Env, certEnv...)
 	cmd.Stdout = n.logs
 	cmd.Stderr = n.logs
 	// Its own process group, killed when this process dies (Pdeathsig), and
@@ -123,7 +129,7 @@ func Start(t testing.TB, opts ...Option) *Network {
 	if err != nil {
 		t.Fatalf("testnet: PDS network did not start: %v\nserver logs:\n%s", err, n.logs.tail(16<<10))
 	}
-	n.wire(t, inf)
+	n.wire(t, inf, cert)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -146,7 +152,7 @@ func Start(t testing.TB, opts ...Option) *Network {
 
 // wire sets up what reaches the running servers: the HTTP client that
 // routes https://*.test to the PDS, the XRPC client, the TLS proxy.
-func (n *Network) wire(t testing.TB, inf info) {
+func (n *Network) wire(t testing.TB, inf info, cert tls.Certificate) {
 	n.PDSURL, n.PLCURL, n.PDSHost = inf.PDSURL, inf.PLCURL, inf.PDSHostname
 	pdsURL, err := url.Parse(n.PDSURL)
 	if err != nil {
@@ -157,7 +163,7 @@ func (n *Network) wire(t testing.TB, inf info) {
 		Transport: &loopbackTransport{pds: pdsURL, next: http.DefaultTransport.(*http.Transport).Clone()},
 	}
 	n.pds = pds.New(n.HTTPClient, "statusphere-testnet")
-	proxy, err := startTLSProxy(pdsURL, n.PDSHost)
+	proxy, err := startTLSProxy(pdsURL, cert)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +216,7 @@ func (n *Network) PublicURL() string { return "https://" + n.PDSHost }
 // https://pds.test through the TLS proxy.
 func (n *Network) ChromiumFlags() map[string]any {
 	return map[string]any{
-		"host-resolver-rules":       fmt.Sprintf("MAP %s:443 %s", n.PDSHost, n.ProxyAddr),
+		"host-resolver-rules":       fmt.Sprintf("MAP %s:443 %s", n.PDSHost, n.ProxyAddr) + n.appResolverRules(),
 		"ignore-certificate-errors": true,
 	}
 }
