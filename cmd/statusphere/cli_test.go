@@ -31,7 +31,7 @@ func TestCLIHelp(t *testing.T) {
 		notWant []string // flags of other commands
 	}{
 		{[]string{"serve"}, []string{"-addr", "-database-url", "-public-url", "-ingest", "-session-max-age duration", "-backfill-workers int"}, nil},
-		{[]string{"ingest"}, []string{"-addr", "-relay-url", "-ingest-lease-ttl duration"}, []string{"-public-url", "-session-max-age", "-oauth-private-key"}},
+		{[]string{"ingest"}, []string{"-ops-addr", "-relay-url", "-ingest-lease-ttl duration"}, []string{"  -addr", "-public-url", "-session-max-age", "-oauth-private-key"}},
 		{[]string{"backfill"}, []string{"-database-url", "-backfill-url", "-backfill-workers int"}, []string{"-addr", "-public-url", "-session-max-age", "-ingest "}},
 		{[]string{"backup"}, []string{"DEST", "-database-url"}, []string{"-addr", "-relay-url"}},
 		{[]string{"lex", "gen"}, []string{"-lexicons", "-out", "-import"}, []string{"-addr", "-database-url"}},

@@ -28,7 +28,7 @@ func TestCrashRestartTakesOverLease(t *testing.T) {
 	// waited for the dead process's lease to expire fails the test.
 	const ttl = 90 * time.Second
 	args := []string{"ingest", "-database-url", db, "-plc-url", n.PLCURL, "-relay-url", n.FirehoseURL(),
-		"-ingest-lease-ttl", ttl.String(), "-addr", "127.0.0.1:0"}
+		"-ingest-lease-ttl", ttl.String(), "-ops-addr", "127.0.0.1:0"}
 
 	first := startProc(t, bin, "ingest", args...)
 	waitFor(t, 20*time.Second, "the ingester holds the lease", func() bool { return first.logged("holding the ingest lease") })

@@ -53,14 +53,15 @@ func stringSetting(usage string, get func(config.Config) string) setting {
 // settings are the flags of config.Parse by name, each with its type.
 func settings() map[string]setting {
 	return map[string]setting{
-		"addr":              stringSetting("listen address (env STATUSPHERE_ADDR)", func(c config.Config) string { return c.Addr }),
-		"database-url":      stringSetting("SQLite file path or postgres:// URL (env STATUSPHERE_DATABASE_URL or DATABASE_URL)", func(c config.Config) string { return redactURL(c.DatabaseURL) }),
-		"public-url":        stringSetting("public https URL of the app; empty runs a loopback OAuth client for development (env STATUSPHERE_PUBLIC_URL)", func(c config.Config) string { return c.PublicURL }),
-		"oauth-private-key": stringSetting("P-256 private key (multibase) of the confidential OAuth client; required with -public-url (env STATUSPHERE_OAUTH_PRIVATE_KEY)", func(config.Config) string { return "" }), // a secret: -h does not show the environment's
-		"plc-url":           stringSetting("PLC directory URL (env STATUSPHERE_PLC_URL)", func(c config.Config) string { return c.PLCURL }),
-		"source":            stringSetting("event source: relay (verified firehose) or jetstream (env STATUSPHERE_SOURCE)", func(c config.Config) string { return c.Source }),
-		"relay-url":         stringSetting("relay host for com.atproto.sync.subscribeRepos (env STATUSPHERE_RELAY_URL)", func(c config.Config) string { return c.RelayURL }),
-		"jetstream-url":     stringSetting("Jetstream subscribe URL (env STATUSPHERE_JETSTREAM_URL)", func(c config.Config) string { return c.JetstreamURL }),
+		"addr":               stringSetting("listen address (env STATUSPHERE_ADDR)", func(c config.Config) string { return c.Addr }),
+		"database-url":       stringSetting("SQLite file path or postgres:// URL (env STATUSPHERE_DATABASE_URL or DATABASE_URL)", func(c config.Config) string { return redactURL(c.DatabaseURL) }),
+		"public-url":         stringSetting("public https URL of the app; empty runs a loopback OAuth client for development (env STATUSPHERE_PUBLIC_URL)", func(c config.Config) string { return c.PublicURL }),
+		"oauth-private-key":  stringSetting("P-256 private key (multibase) of the confidential OAuth client; required with -public-url (env STATUSPHERE_OAUTH_PRIVATE_KEY)", func(config.Config) string { return "" }), // a secret: -h does not show the environment's
+		"oauth-private-keys": stringSetting("comma-separated P-256 private keys (multibase) of the confidential OAuth client, newest first: the first signs new sessions (after -oauth-private-key, if set); all are published, so a rotation logs nobody out (env STATUSPHERE_OAUTH_PRIVATE_KEYS)", func(config.Config) string { return "" }),
+		"plc-url":            stringSetting("PLC directory URL (env STATUSPHERE_PLC_URL)", func(c config.Config) string { return c.PLCURL }),
+		"source":             stringSetting("event source: relay (verified firehose) or jetstream (env STATUSPHERE_SOURCE)", func(c config.Config) string { return c.Source }),
+		"relay-url":          stringSetting("relay host for com.atproto.sync.subscribeRepos (env STATUSPHERE_RELAY_URL)", func(c config.Config) string { return c.RelayURL }),
+		"jetstream-url":      stringSetting("Jetstream subscribe URL (env STATUSPHERE_JETSTREAM_URL)", func(c config.Config) string { return c.JetstreamURL }),
 		"backfill-url": stringSetting("host listing the repositories to backfill: a relay or a PDS; empty: the relay-url host as https (env STATUSPHERE_BACKFILL_URL)",
 			func(config.Config) string { return os.Getenv("STATUSPHERE_BACKFILL_URL") }), // not the one Parse derived from relay-url
 		"signup-pds": stringSetting("the PDS that \"Create an account\" offers by default: a host name or https URL (env STATUSPHERE_SIGNUP_PDS)", func(c config.Config) string { return c.SignupPDS }),
@@ -80,6 +81,22 @@ func settings() map[string]setting {
 		"backfill-on-start": {"backfill existing statuses on the first start (no ingest cursor stored yet), and resume an interrupted backfill (env STATUSPHERE_BACKFILL_ON_START)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
 			fset.Bool(name, def.BackfillOnStart, usage)
 		}},
+		"ops-addr": stringSetting("listen address of /metrics, the detailed /healthz, /readyz and /debug/pprof/; empty: not served (env STATUSPHERE_OPS_ADDR)", func(c config.Config) string { return c.OpsAddr }),
+		"public-readyz": {"serve /readyz on -addr too, not only on -ops-addr (env STATUSPHERE_PUBLIC_READYZ)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
+			fset.Bool(name, def.PublicReadyz, usage)
+		}},
+		"ready-max-lag": {"/readyz fails when the ingester handles events later than this after they happened; 0: not checked (env STATUSPHERE_READY_MAX_LAG)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
+			fset.Duration(name, def.Ready.MaxLag, usage)
+		}},
+		"ready-max-disconnected": {"/readyz fails when the ingester holding the lease has had no connection to its source for this long (env STATUSPHERE_READY_MAX_DISCONNECTED)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
+			fset.Duration(name, def.Ready.MaxDisconnected, usage)
+		}},
+		"ready-after-backfill": {"/readyz fails while a backfill runs (env STATUSPHERE_READY_AFTER_BACKFILL)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
+			fset.Bool(name, def.Ready.AfterBackfill, usage)
+		}},
+		// Secrets: -h does not show the environment's.
+		"session-key":      stringSetting("base64 32-byte key sealing the stored OAuth sessions (AES-256-GCM); empty: stored unsealed (env STATUSPHERE_SESSION_KEY)", func(config.Config) string { return "" }),
+		"session-old-keys": stringSetting("comma-separated base64 keys that sealed sessions before -session-key; they open, never seal (env STATUSPHERE_SESSION_OLD_KEYS)", func(config.Config) string { return "" }),
 		"backfill-workers": {"repositories a backfill fetches at once, 1 to 64 (env STATUSPHERE_BACKFILL_WORKERS)", func(fset *flag.FlagSet, def config.Config, name, usage string) {
 			fset.Int(name, def.BackfillWorkers, usage)
 		}},

@@ -25,7 +25,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "web app + firehose ingester (default settings need no configuration)", runServe},
-		{"ingest", "the firehose ingester alone, for split deployments (-addr serves /metrics, /healthz)", runIngest},
+		{"ingest", "the firehose ingester alone, for split deployments (-ops-addr serves /metrics, /healthz, /readyz)", runIngest},
 		{"backfill", "fetch the existing statuses of every repository that has some (resumes if interrupted)", runBackfill},
 		{"backup", "copy the SQLite database, consistently, while the app runs", runBackup},
 		{"lex", "lexicon tools: gen, validate, resolve, publish, lint", runLex},

@@ -8,15 +8,19 @@ import (
 )
 
 // serveSettings are the flags of serve: every setting.
-var serveSettings = []string{"addr", "database-url", "public-url", "oauth-private-key", "plc-url",
+var serveSettings = []string{"addr", "database-url", "public-url", "oauth-private-key", "oauth-private-keys", "plc-url",
 	"ingest", "source", "relay-url", "jetstream-url", "ingest-lease-ttl",
 	"backfill-url", "backfill-on-start", "backfill-workers",
-	"session-max-age", "signup-pds", "log-format", "log-level"}
+	"session-max-age", "session-key", "session-old-keys", "signup-pds",
+	"ops-addr", "public-readyz", "ready-max-lag", "ready-max-disconnected", "ready-after-backfill",
+	"log-format", "log-level"}
 
-// ingestSettings are the flags of ingest: no web app, no OAuth client.
-var ingestSettings = []string{"addr", "database-url", "plc-url",
+// ingestSettings are the flags of ingest: no web app, no OAuth client, and
+// only the operations listener.
+var ingestSettings = []string{"database-url", "plc-url",
 	"source", "relay-url", "jetstream-url", "ingest-lease-ttl",
 	"backfill-url", "backfill-on-start", "backfill-workers",
+	"ops-addr", "ready-max-lag", "ready-max-disconnected", "ready-after-backfill",
 	"log-format", "log-level"}
 
 // runServe runs `statusphere serve`: the web app and, unless -ingest=false,
@@ -42,7 +46,8 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 }
 
 // runIngest runs `statusphere ingest`: the ingester alone (split
-// deployments on Postgres), with /metrics and /healthz on -addr.
+// deployments on Postgres), with /metrics, /healthz, /readyz and pprof on
+// -ops-addr.
 func runIngest(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fset := newFlagSet("ingest", stderr, "ingest [flags]")
 	parse := appFlags(fset, ingestSettings...)

@@ -35,10 +35,10 @@ func TestSplitServeIngest(t *testing.T) {
 	pg := pgtest.Start(t)
 	bin := buildBinary(t)
 	ctx := t.Context()
-	common := []string{"-database-url", pg, "-plc-url", n.PLCURL, "-relay-url", n.FirehoseURL(), "-ingest-lease-ttl", "2s", "-addr", "127.0.0.1:0"}
+	common := []string{"-database-url", pg, "-plc-url", n.PLCURL, "-relay-url", n.FirehoseURL(), "-ingest-lease-ttl", "2s", "-ops-addr", "127.0.0.1:0"}
 
 	ingest1 := startProc(t, bin, "ingest-1", append([]string{"ingest"}, common...)...)
-	serve := startProc(t, bin, "serve", append([]string{"serve", "-ingest=false"}, common...)...)
+	serve := startProc(t, bin, "serve", append([]string{"serve", "-ingest=false", "-addr", "127.0.0.1:0"}, common...)...)
 	waitFor(t, 20*time.Second, "ingest-1 holds the lease", func() bool { return ingest1.logged("holding the ingest lease") })
 
 	// bob's status, written straight to the PDS, appears on serve's home page.
@@ -124,16 +124,21 @@ func buildBinary(t *testing.T) string {
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	url  string
+	url  string // the app's, "" for ingest
+	ops  string // the operations endpoints'
 
 	mu   sync.Mutex
 	logs strings.Builder
 	done chan struct{}
 }
 
-var urlRE = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+var (
+	urlRE    = regexp.MustCompile(`\burl=(http://127\.0\.0\.1:\d+)`)
+	opsURLRE = regexp.MustCompile(`\bops_url=(http://127\.0\.0\.1:\d+)`)
+)
 
-// startProc starts bin with args and waits until it serves HTTP.
+// startProc starts bin with args and waits until it serves HTTP: the
+// app's URL and the operations endpoints' from its "serving" log line.
 func startProc(t *testing.T, bin, name string, args ...string) *proc {
 	t.Helper()
 	p := &proc{name: name, cmd: exec.Command(bin, args...), done: make(chan struct{})}
@@ -146,7 +151,7 @@ func startProc(t *testing.T, bin, name string, args ...string) *proc {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	urls := make(chan string, 1)
+	urls := make(chan [2]string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -155,9 +160,15 @@ func startProc(t *testing.T, bin, name string, args ...string) *proc {
 			p.mu.Lock()
 			p.logs.WriteString(line + "\n")
 			p.mu.Unlock()
-			if m := urlRE.FindStringSubmatch(line); m != nil && strings.Contains(line, "statusphere serving") {
+			if strings.Contains(line, "statusphere serving") {
+				var u [2]string
+				for i, re := range []*regexp.Regexp{urlRE, opsURLRE} {
+					if m := re.FindStringSubmatch(line); m != nil {
+						u[i] = m[1]
+					}
+				}
 				select {
-				case urls <- m[1]:
+				case urls <- u:
 				default:
 				}
 			}
@@ -171,7 +182,8 @@ func startProc(t *testing.T, bin, name string, args ...string) *proc {
 		}
 	})
 	select {
-	case p.url = <-urls:
+	case u := <-urls:
+		p.url, p.ops = u[0], u[1]
 	case <-p.done:
 		t.Fatalf("%s exited at start:\n%s", name, p.output())
 	case <-time.After(30 * time.Second):
@@ -204,10 +216,11 @@ func (p *proc) stop() {
 	}
 }
 
-// metric reads a counter's sum from the process's /metrics.
+// metric reads a counter's sum from the process's /metrics (on its
+// operations listener).
 func (p *proc) metric(t *testing.T, name string) float64 {
 	t.Helper()
-	resp, err := http.Get(p.url + "/metrics")
+	resp, err := http.Get(p.ops + "/metrics")
 	if err != nil {
 		t.Fatalf("%s /metrics: %v", p.name, err)
 	}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/statusphere/statusphere/internal/backfill"
 	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/identity"
@@ -29,6 +31,7 @@ type options struct {
 	httpClient    *http.Client
 	localSuffixes []string
 	listener      net.Listener
+	opsListener   net.Listener
 	noWeb         bool
 	oauthScopes   []string
 }
@@ -41,14 +44,20 @@ func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpCli
 // only, never DNS (".test" on the local network).
 func WithLocalHandleSuffixes(s ...string) Option { return func(o *options) { o.localSuffixes = s } }
 
-// WithListener serves on ln instead of listening on the configured address.
+// WithListener serves the app on ln instead of listening on the configured
+// address.
 func WithListener(ln net.Listener) Option { return func(o *options) { o.listener = ln } }
 
 // WithOAuthScopes replaces the scopes logins ask for (tests of a client
 // that asks for less than the app does).
 func WithOAuthScopes(s ...string) Option { return func(o *options) { o.oauthScopes = s } }
 
-// WithoutWeb builds only the ingester (the ingest command).
+// WithOpsListener serves the operations endpoints on ln instead of
+// listening on the configured ops address.
+func WithOpsListener(ln net.Listener) Option { return func(o *options) { o.opsListener = ln } }
+
+// WithoutWeb builds only the ingester (the ingest command): no app, and no
+// listener but the operations one.
 func WithoutWeb() Option { return func(o *options) { o.noWeb = true } }
 
 // App is a built, not yet running, statusphere process.
@@ -63,9 +72,11 @@ type App struct {
 	// Backfiller fetches the statuses written before the first start; nil
 	// unless cfg.Ingest (see backfill.go).
 	Backfiller  *backfill.Backfiller
-	backfillDue bool // Run starts it once the ingester is connected
-	ln          net.Listener
-	handler     http.Handler // the web app, or only /metrics and /healthz
+	backfillDue bool         // Run starts it once the ingester is connected
+	ln          net.Listener // the app's; nil with WithoutWeb
+	opsLn       net.Listener // the operations endpoints'; nil when off
+	ops         http.Handler // /metrics, /healthz, /readyz, pprof
+	conn        *connWatch   // the ingester's connection, for /readyz
 }
 
 // New builds the app: it opens (and migrates) the database, and listens.
@@ -77,83 +88,107 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if o.httpClient == nil {
 		o.httpClient = newHTTPClient(cfg.PLCURL, cfg.BackfillURL)
 	}
-	ln := o.listener
-	if ln == nil {
-		var err error
-		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+	closeAll := func() {
+		for _, l := range []net.Listener{o.listener, o.opsListener} {
+			if l != nil {
+				l.Close()
+			}
+		}
+	}
+	var err error
+	if o.listener == nil && !o.noWeb {
+		if o.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 			return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 		}
 	}
-	a, err := build(ctx, cfg, log, o, ln)
+	if o.opsListener == nil && cfg.OpsAddr != "" {
+		if o.opsListener, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("listen on %s (ops): %w", cfg.OpsAddr, err)
+		}
+	}
+	a, err := build(ctx, cfg, log, o)
 	if err != nil {
-		ln.Close()
+		closeAll()
 		return nil, err
 	}
 	return a, nil
 }
 
-func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, ln net.Listener) (*App, error) {
+func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options) (*App, error) {
 	c, err := openCore(ctx, cfg, o)
 	if err != nil {
 		return nil, err
 	}
-	st, cat, dir := c.store, c.catalog, c.dir
-	resolver := identity.NewResolver(dir, st, log.With("component", "identity"))
+	st := c.store
+	resolver := identity.NewResolver(c.dir, st, log.With("component", "identity"))
 	reg := newRegistry(st)
-	a := &App{cfg: cfg, log: log, Store: st, Identity: resolver, ln: ln}
-
+	a := &App{cfg: cfg, log: log, Store: st, Identity: resolver, ln: o.listener, opsLn: o.opsListener}
 	if cfg.Ingest {
-		a.Ingester, err = ingest.New(ingest.Config{
-			Source: cfg.Source, RelayURL: cfg.RelayURL, JetstreamURL: cfg.JetstreamURL, UserAgent: userAgent,
-			LeaseTTL: cfg.LeaseTTL,
-		}, ingest.Deps{
-			Store: st, Validator: cat, Collections: c.collections, Directory: c.dids, Identities: resolver,
-			OnResync: func() { a.Backfiller.Wake() }, // a #sync queued a repository for the backfill's workers
-			Registry: reg, Logger: log,               // the ingester names its component itself
-		})
-		if err != nil {
-			st.Close()
-			return nil, fmt.Errorf("ingester: %w", err)
-		}
-		if err := a.scheduleBackfill(ctx, c, reg); err != nil {
+		if err := a.buildIngester(ctx, c, reg, o); err != nil {
 			st.Close()
 			return nil, err
 		}
 	}
-	checks := map[string]web.Check{"database": databaseCheck(st)}
-	if a.Ingester != nil {
-		checks["ingest"] = ingestCheck(a.Ingester)
-		checks["backfill"] = backfillCheck(a.Backfiller)
-	}
+	a.ops = opsHandler(reg, a.healthChecks(), a.readyChecks())
 	if o.noWeb {
-		// The ingest-only process serves just its operations endpoints.
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", metricsHandler(reg))
-		mux.Handle("GET /healthz", web.Health(checks))
-		a.handler = mux
 		return a, nil
 	}
-	oc, err := oauth.New(oauth.Config{
-		PublicURL: cfg.PublicURL, LocalAddr: ln.Addr().String(), PrivateKey: cfg.OAuthKey,
-		HTTPClient: o.httpClient, Directory: dir, UserAgent: userAgent,
-		ServiceRef: serviceRef(cfg), Scopes: o.oauthScopes,
-	}, st, log.With("component", "oauth"))
-	if err != nil {
+	if err := a.buildWeb(c, reg, o); err != nil {
 		st.Close()
 		return nil, err
 	}
-	ws, err := web.New(web.Deps{
-		Store: st, Auth: oc, Records: web.NewPDSRecords(pds.New(o.httpClient, userAgent)), Identities: resolver, Lexicons: cat,
-		Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
-		Metrics: reg, Extra: map[string]http.Handler{"GET /metrics": metricsHandler(reg)},
-		Checks: checks, PublicURL: cfg.PublicURL, ServiceDID: cfg.ServiceDID(), SignupPDS: cfg.SignupPDS,
+	return a, nil
+}
+
+// buildIngester builds the ingester and schedules the backfill.
+func (a *App) buildIngester(ctx context.Context, c *core, reg *prometheus.Registry, o options) error {
+	var err error
+	a.Ingester, err = ingest.New(ingest.Config{
+		Source: a.cfg.Source, RelayURL: a.cfg.RelayURL, JetstreamURL: a.cfg.JetstreamURL, UserAgent: userAgent,
+		LeaseTTL: a.cfg.LeaseTTL,
+	}, ingest.Deps{
+		Store: c.store, Validator: c.catalog, Collections: c.collections, Directory: c.dids, Identities: a.Identity,
+		OnResync: func() { a.Backfiller.Wake() }, // a #sync queued a repository for the backfill's workers
+		Registry: reg, Logger: a.log,             // the ingester names its component itself
 	})
 	if err != nil {
-		st.Close()
-		return nil, err
+		return fmt.Errorf("ingester: %w", err)
 	}
-	a.OAuth, a.Web, a.handler = oc, ws, ws
-	return a, nil
+	a.conn = newConnWatch(time.Now())
+	return a.scheduleBackfill(ctx, c, reg)
+}
+
+// buildWeb builds the OAuth client and the web app.
+func (a *App) buildWeb(c *core, reg *prometheus.Registry, o options) error {
+	if len(a.cfg.SessionKeys) == 0 && a.cfg.PublicURL != "" {
+		a.log.Warn("OAuth sessions are stored unsealed: set STATUSPHERE_SESSION_KEY (openssl rand -base64 32) to encrypt their tokens at rest")
+	}
+	oc, err := oauth.New(oauth.Config{
+		PublicURL: a.cfg.PublicURL, LocalAddr: a.ln.Addr().String(), PrivateKey: a.cfg.OAuthKey,
+		OtherPrivateKeys: otherKeys(a.cfg.OAuthKeys), SessionKeys: a.cfg.SessionKeys,
+		HTTPClient: o.httpClient, Directory: c.dir, UserAgent: userAgent,
+		ServiceRef: serviceRef(a.cfg), Scopes: o.oauthScopes,
+	}, c.store, a.log.With("component", "oauth"))
+	if err != nil {
+		return err
+	}
+	var extra map[string]http.Handler
+	if a.cfg.PublicReadyz {
+		extra = map[string]http.Handler{"GET /readyz": web.Ready(a.readyChecks())}
+	}
+	ws, err := web.New(web.Deps{
+		Store: c.store, Auth: oc, Records: web.NewPDSRecords(pds.New(o.httpClient, userAgent)), Identities: a.Identity, Lexicons: c.catalog,
+		Log: a.log.With("component", "web"), Secure: a.cfg.Secure(), SessionMaxAge: a.cfg.SessionMaxAge,
+		Metrics: reg, Extra: extra,
+		Checks:    map[string]web.Check{"database": livenessCheck(c.store)},
+		PublicURL: a.cfg.PublicURL, ServiceDID: a.cfg.ServiceDID(), SignupPDS: a.cfg.SignupPDS,
+	})
+	if err != nil {
+		return err
+	}
+	a.OAuth, a.Web = oc, ws
+	return nil
 }
 
 // serviceRef is the app's service in its DID document, or "".
@@ -164,16 +199,37 @@ func serviceRef(cfg config.Config) string {
 	return ""
 }
 
-// URL is where the app is reachable (http://127.0.0.1:port in development).
+// otherKeys are the confidential client's keys after the signing one.
+func otherKeys(keys []string) []string {
+	if len(keys) < 2 {
+		return nil
+	}
+	return keys[1:]
+}
+
+// URL is where the app is reachable (http://127.0.0.1:port in
+// development); "" with WithoutWeb.
 func (a *App) URL() string {
 	if a.cfg.PublicURL != "" {
 		return a.cfg.PublicURL
 	}
+	if a.ln == nil {
+		return ""
+	}
 	return "http://" + a.ln.Addr().String()
 }
 
-// Run runs the web server and the ingester (as built) until ctx ends, then
-// shuts down gracefully (the ingester flushes its cursor) and closes the store.
+// OpsURL is where the operations endpoints are reachable; "" when off.
+func (a *App) OpsURL() string {
+	if a.opsLn == nil {
+		return ""
+	}
+	return "http://" + a.opsLn.Addr().String()
+}
+
+// Run runs the web server, the operations server and the ingester (as
+// built) until ctx ends, then shuts down gracefully (the ingester flushes
+// its cursor) and closes the store.
 func (a *App) Run(ctx context.Context) error {
 	bi := ReadBuildInfo()
 	a.log.Info("statusphere starting", "version", bi.Version, "commit", bi.Commit, "go", bi.GoVersion)
@@ -181,66 +237,78 @@ func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer a.startBackfill(ctx)() // stops it (resumable) before the store closes
-	errc := make(chan error, 2)
-	running := 0
+	var parts []func(context.Context) error
 	if a.Ingester != nil {
-		running++
-		go func() {
-			err := a.Ingester.Run(ctx)
-			if err != nil && ctx.Err() == nil {
-				err = fmt.Errorf("ingester: %w", err)
-			} else {
-				err = nil
-			}
-			errc <- err
-		}()
+		parts = append(parts, a.runIngester)
 	}
-	running++
-	go func() { errc <- a.serve(ctx) }()
+	if a.Web != nil {
+		parts = append(parts, a.serveWeb)
+	}
+	if a.opsLn != nil {
+		parts = append(parts, func(ctx context.Context) error { return a.serveHTTP(ctx, "ops", a.opsLn, a.ops, 0) })
+	}
+	errc := make(chan error, len(parts))
+	for _, run := range parts {
+		go func() { errc <- run(ctx) }()
+	}
+	a.log.Info("statusphere serving", "url", a.URL(), "ops_url", a.OpsURL(), "database", a.Store.Dialect(), "web", a.Web != nil, "ingest", a.Ingester != nil)
 	var first error
-	for range running {
+	for range parts {
 		if err := <-errc; err != nil && first == nil {
 			first = err
-			cancel() // one part failed: stop the other
+			cancel() // one part failed: stop the others
 		}
 	}
 	return first
 }
 
-// serve runs the web server and background jobs until ctx ends.
-func (a *App) serve(ctx context.Context) error {
+// runIngester runs the ingester until ctx ends; only a failure while ctx
+// lives is an error.
+func (a *App) runIngester(ctx context.Context) error {
+	go a.conn.watch(ctx, a.Ingester, time.Second)
+	if err := a.Ingester.Run(ctx); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("ingester: %w", err)
+	}
+	return nil
+}
+
+// serveWeb runs the web app and its background jobs until ctx ends.
+func (a *App) serveWeb(ctx context.Context) error {
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go a.OAuth.PruneAuthRequests(bg, 10*time.Minute)
+	go a.Identity.Run(bg, 5*time.Second)
+	go a.Web.Watch(bg, 300*time.Millisecond)
+	go a.pruneWebSessions(bg, time.Hour)
+	return a.serveHTTP(ctx, "web", a.ln, a.Web, 60*time.Second)
+}
+
+// serveHTTP serves h on ln until ctx ends, then shuts down gracefully.
+// writeTimeout 0 leaves responses unbounded (pprof profiles and traces).
+func (a *App) serveHTTP(ctx context.Context, name string, ln net.Listener, h http.Handler, writeTimeout time.Duration) error {
 	srv := &http.Server{
-		Handler:           a.handler,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
-	bg, stopBG := context.WithCancel(ctx)
-	defer stopBG()
-	if a.Web != nil {
-		srv.RegisterOnShutdown(a.Web.Close) // end open event streams, so shutdown does not wait on them
-		go a.OAuth.PruneAuthRequests(bg, 10*time.Minute)
-		go a.Identity.Run(bg, 5*time.Second)
-		go a.Web.Watch(bg, 300*time.Millisecond)
-		go a.pruneWebSessions(bg, time.Hour)
+	if ws, ok := h.(*web.Server); ok {
+		srv.RegisterOnShutdown(ws.Close) // end open event streams, so shutdown does not wait on them
 	}
-
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(a.ln) }()
-	a.log.Info("statusphere serving", "url", a.URL(), "database", a.Store.Dialect(), "web", a.Web != nil, "ingest", a.Ingester != nil)
-
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("http server: %w", err)
+		return fmt.Errorf("%s server: %w", name, err)
 	case <-ctx.Done():
 	}
-	a.log.Info("web server shutting down")
+	a.log.Info("http server shutting down", "server", name)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("http shutdown: %w", err)
+		return fmt.Errorf("%s server shutdown: %w", name, err)
 	}
 	return nil
 }

@@ -28,15 +28,22 @@ type running struct {
 // startApp runs the real app against the local network, on dbPath.
 func startApp(t *testing.T, n *testnet.Network, dbPath string, opts ...app.Option) *running {
 	t.Helper()
-	return startAppArgs(t, n, dbPath, nil, opts...)
+	return startAppWith(t, n, []string{"-database-url", dbPath}, opts...)
 }
 
 // startAppArgs is startApp with more command-line settings (args).
 func startAppArgs(t *testing.T, n *testnet.Network, dbPath string, args []string, opts ...app.Option) *running {
 	t.Helper()
+	return startAppWith(t, n, append([]string{"-database-url", dbPath}, args...), opts...)
+}
+
+// startAppWith runs the real app against the local network with args
+// added to (and overriding) the defaults of the tests.
+func startAppWith(t *testing.T, n *testnet.Network, args []string, opts ...app.Option) *running {
+	t.Helper()
 	cfg, err := config.Parse("serve", append([]string{
-		"-addr", "127.0.0.1:0", "-database-url", dbPath, "-plc-url", n.PLCURL,
-		"-relay-url", n.FirehoseURL(),
+		"-addr", "127.0.0.1:0", "-plc-url", n.PLCURL,
+		"-relay-url", n.FirehoseURL(), "-ops-addr", "127.0.0.1:0",
 	}, args...), func(string) string { return "" })
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -70,7 +70,7 @@ func TestLiveTimeline(t *testing.T) {
 	t.Logf("bob's status appeared after %s", time.Since(start).Round(time.Millisecond))
 
 	// The operations endpoints see the same process.
-	code, body := get(t, c, a.URL()+"/healthz")
+	code, body := get(t, c, a.OpsURL()+"/healthz")
 	var health struct {
 		OK       bool
 		Database struct{ OK bool }
@@ -80,7 +80,7 @@ func TestLiveTimeline(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &health); err != nil || code != http.StatusOK || !health.OK || !health.Database.OK || !health.Ingest.Connected {
 		t.Errorf("/healthz = %d %s", code, body)
 	}
-	_, metrics := get(t, c, a.URL()+"/metrics")
+	_, metrics := get(t, c, a.OpsURL()+"/metrics")
 	for _, want := range []string{`statusphere_http_requests_total{code="200",route="GET /{$}"}`, "statusphere_ingest_events_total{", "statusphere_db_open_connections"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

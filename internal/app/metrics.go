@@ -46,7 +46,8 @@ func metricsHandler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 }
 
-// databaseCheck is /healthz's database check.
+// databaseCheck is the detailed /healthz's database check (operations
+// listener only: it shows the error).
 func databaseCheck(st *store.Store) web.Check {
 	return func(ctx context.Context) (any, bool) {
 		start := time.Now()
@@ -57,7 +58,8 @@ func databaseCheck(st *store.Store) web.Check {
 	}
 }
 
-// ingestCheck is /healthz's ingester check: healthy while connected.
+// ingestCheck is the detailed /healthz's ingester check: healthy while
+// connected (or standing by).
 func ingestCheck(in *ingest.Ingester) web.Check {
 	return func(context.Context) (any, bool) {
 		h := in.Health()
@@ -68,9 +70,9 @@ func ingestCheck(in *ingest.Ingester) web.Check {
 	}
 }
 
-// backfillCheck is /healthz's backfill report. A backfill in progress or one
-// with failed repositories is reported, not unhealthy: the app serves and
-// ingests meanwhile.
+// backfillCheck is the detailed /healthz's backfill report. A backfill in
+// progress or one with failed repositories is reported, not unhealthy: the
+// app serves and ingests meanwhile.
 func backfillCheck(b *backfill.Backfiller) web.Check {
 	return func(context.Context) (any, bool) {
 		p := b.Progress()

@@ -51,6 +51,14 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{"backfill url", []string{"-backfill-url", "wss://bsky.network"}, nil, "backfill-url (STATUSPHERE_BACKFILL_URL)"},
 		{"backfill on start", nil, map[string]string{"STATUSPHERE_BACKFILL_ON_START": "sometimes"}, "backfill-on-start (STATUSPHERE_BACKFILL_ON_START)"},
 		{"backfill workers", []string{"-backfill-workers", "0"}, nil, "backfill-workers (STATUSPHERE_BACKFILL_WORKERS)"},
+		{"ops addr", []string{"-ops-addr", "9090"}, nil, "ops-addr (STATUSPHERE_OPS_ADDR)"},
+		{"public readyz", []string{"-public-readyz", "perhaps"}, nil, "public-readyz (STATUSPHERE_PUBLIC_READYZ)"},
+		{"ready max lag", []string{"-ready-max-lag", "-1s"}, nil, "ready-max-lag (STATUSPHERE_READY_MAX_LAG)"},
+		{"ready max disconnected", nil, map[string]string{"STATUSPHERE_READY_MAX_DISCONNECTED": "soon"}, "ready-max-disconnected (STATUSPHERE_READY_MAX_DISCONNECTED)"},
+		{"session key not base64", nil, map[string]string{"STATUSPHERE_SESSION_KEY": "not base64!"}, "session-key (STATUSPHERE_SESSION_KEY): not base64"},
+		{"session key too short", nil, map[string]string{"STATUSPHERE_SESSION_KEY": "c2hvcnQ="}, "session-key (STATUSPHERE_SESSION_KEY): 5 bytes, want 32"},
+		{"old keys without a key", nil, map[string]string{"STATUSPHERE_SESSION_OLD_KEYS": testKey1}, "session-old-keys (STATUSPHERE_SESSION_OLD_KEYS): set without session-key"},
+		{"bad old key", nil, map[string]string{"STATUSPHERE_SESSION_KEY": testKey1, "STATUSPHERE_SESSION_OLD_KEYS": testKey2 + ",xx"}, "session-old-keys (STATUSPHERE_SESSION_OLD_KEYS): key 2"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,6 +122,62 @@ func TestServiceDIDIsTheDIDWebOfThePublicURL(t *testing.T) {
 		}
 		if got := cfg.ServiceDID(); got != c.want {
 			t.Errorf("public URL %q: service DID %q, want %q", c.publicURL, got, c.want)
+		}
+	}
+}
+
+// Two 32-byte keys, base64 (standard, padded; URL, unpadded).
+const (
+	testKey1 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+	testKey2 = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8"
+)
+
+func TestOpsAndReadinessSettings(t *testing.T) {
+	c, err := Parse("serve", nil, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OpsAddr != "" || c.PublicReadyz || c.Ready != (ReadyThresholds{MaxLag: 2 * time.Minute, MaxDisconnected: time.Minute}) || c.SessionKeys != nil {
+		t.Fatalf("defaults: ops %q, public readyz %v, ready %+v, session keys %v", c.OpsAddr, c.PublicReadyz, c.Ready, c.SessionKeys)
+	}
+	env := map[string]string{"STATUSPHERE_OPS_ADDR": "127.0.0.1:9090", "STATUSPHERE_READY_MAX_LAG": "0", "STATUSPHERE_READY_AFTER_BACKFILL": "true"}
+	c, err = Parse("serve", []string{"-public-readyz=true", "-ready-max-disconnected", "10s"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OpsAddr != "127.0.0.1:9090" || !c.PublicReadyz || c.Ready != (ReadyThresholds{MaxDisconnected: 10 * time.Second, AfterBackfill: true}) {
+		t.Fatalf("set: ops %q, public readyz %v, ready %+v", c.OpsAddr, c.PublicReadyz, c.Ready)
+	}
+}
+
+func TestSessionKeysCurrentFirst(t *testing.T) {
+	env := map[string]string{"STATUSPHERE_SESSION_KEY": testKey2, "STATUSPHERE_SESSION_OLD_KEYS": " " + testKey1 + " ,"}
+	c, err := Parse("serve", nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.SessionKeys) != 2 || c.SessionKeys[0][0] != 0x20 || c.SessionKeys[1][0] != 0 || len(c.SessionKeys[1]) != 32 {
+		t.Fatalf("session keys = %x", c.SessionKeys)
+	}
+}
+
+func TestOAuthKeysSigningFirst(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"-oauth-private-keys", "zNew, zOld"}, nil, "zNew zOld"},
+		{[]string{"-oauth-private-key", "zNew"}, map[string]string{"STATUSPHERE_OAUTH_PRIVATE_KEYS": "zOld,zNew,"}, "zNew zOld"},
+		{[]string{"-oauth-private-key", "zOnly"}, nil, "zOnly"},
+	}
+	for _, tc := range cases {
+		c, err := Parse("serve", append([]string{"-public-url", "https://status.example.com"}, tc.args...), func(k string) string { return tc.env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(c.OAuthKeys, " "); got != tc.want || c.OAuthKey != c.OAuthKeys[0] {
+			t.Errorf("%v %v: keys %q (signing %q), want %q", tc.args, tc.env, got, c.OAuthKey, tc.want)
 		}
 	}
 }

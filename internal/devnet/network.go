@@ -2,6 +2,7 @@ package devnet
 
 import (
 	"context"
+	"crypto/tls"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -79,7 +80,8 @@ type Network struct {
 	exited   chan struct{}
 	logs     *logBuffer
 	proxy    *tlsProxy
-	tmpDir   string // removed by Close; empty when Config.Dir was given
+	cert     tls.Certificate // the TLS proxy's, trusted by the PDS (published apps)
+	tmpDir   string          // removed by Close; empty when Config.Dir was given
 }
 
 // info is what start.mjs writes once the servers listen.
@@ -149,6 +151,12 @@ func (n *Network) startServers(ctx context.Context, in installation, dir, author
 		cmd.Env = append(cmd.Env, "ATNET_DATA="+dir)
 	}
 	cmd.Env = append(cmd.Env, lexiconAuthorityEnv(authority)...)
+	cert, certEnv, err := proxyCertificate(run)
+	if err != nil {
+		return info{}, err
+	}
+	n.cert = cert
+	cmd.Env = append(cmd.Env, certEnv...)
 	cmd.Stdout, cmd.Stderr = n.logs, n.logs
 	// Its own process group, killed when this process dies (Pdeathsig), and
 	// stdin a pipe whose end tells start.mjs to stop if we vanish.
@@ -182,7 +190,7 @@ func (n *Network) wire(inf info) error {
 		Transport: &loopbackTransport{pds: pdsURL, next: http.DefaultTransport.(*http.Transport).Clone()},
 	}
 	n.pds = pds.New(n.HTTPClient, "statusphere-devnet")
-	proxy, err := startTLSProxy(pdsURL, n.PDSHost)
+	proxy, err := startTLSProxy(pdsURL, n.cert)
 	if err != nil {
 		return err
 	}
@@ -273,7 +281,7 @@ func (n *Network) PublicURL() string { return "https://" + n.PDSHost }
 // one the browser cannot check.
 func (n *Network) ChromiumFlags() map[string]any {
 	return map[string]any{
-		"host-resolver-rules":       fmt.Sprintf("MAP %s:443 %s", n.PDSHost, n.ProxyAddr),
+		"host-resolver-rules":       fmt.Sprintf("MAP %s:443 %s", n.PDSHost, n.ProxyAddr) + n.appResolverRules(),
 		"ignore-certificate-errors": true,
 	}
 }

@@ -13,31 +13,36 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sync"
 	"time"
 )
 
-// tlsProxy terminates TLS for pds.test and *.test on a loopback port with a
-// throw-away self-signed certificate and forwards to the PDS, Host kept. It
-// is what a browser talks to when it is told pds.test is 127.0.0.1.
+// tlsProxy terminates TLS for pds.test, *.test and the published apps'
+// names on a loopback port with a throw-away self-signed certificate and
+// forwards to the PDS, or to a published app by its host name, Host kept.
+// It is what a browser talks to when it is told pds.test is 127.0.0.1, and
+// what the PDS reaches a published app through (see app.go).
 type tlsProxy struct {
 	srv  *http.Server
 	addr string
 	cert *x509.Certificate
+	apps sync.Map // host name → *url.URL of a published app
 }
 
 // startTLSProxy listens on 127.0.0.1 (a free port) and serves until close.
-func startTLSProxy(pds *url.URL, hostname string) (*tlsProxy, error) {
-	cert, leaf, err := selfSignedCert(hostname, "*"+Domain)
-	if err != nil {
-		return nil, err
-	}
+func startTLSProxy(pds *url.URL, cert tls.Certificate) (*tlsProxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("tls proxy listen: %w", err)
 	}
+	p := &tlsProxy{addr: ln.Addr().String(), cert: cert.Leaf}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(pds)
+			target := pds
+			if app, ok := p.apps.Load(hostOnly(r.In.Host)); ok {
+				target = app.(*url.URL)
+			}
+			r.SetURL(target)
 			r.Out.Host = r.In.Host // the PDS answers for the name the browser asked for
 			r.SetXForwarded()
 			r.Out.Header.Set("X-Forwarded-Proto", "https")
@@ -48,8 +53,17 @@ func startTLSProxy(pds *url.URL, hostname string) (*tlsProxy, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 	}
+	p.srv = srv
 	go srv.ServeTLS(ln, "", "") //nolint:errcheck // ends with ErrServerClosed on close
-	return &tlsProxy{srv: srv, addr: ln.Addr().String(), cert: leaf}, nil
+	return p, nil
+}
+
+// hostOnly is host without its port.
+func hostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
 }
 
 func (p *tlsProxy) close() { p.srv.Close() }

@@ -33,8 +33,13 @@ type Config struct {
 	// LocalAddr is the listen address (host:port) used for the loopback
 	// client's callback, e.g. 127.0.0.1:8080.
 	LocalAddr string
-	// PrivateKey is the confidential client's P-256 key (multibase).
+	// PrivateKey is the confidential client's P-256 key (multibase) that
+	// signs new logins.
 	PrivateKey string
+	// OtherPrivateKeys are further keys of the confidential client: older
+	// ones that still sign the refreshes of the sessions they began, or a
+	// newer one published ahead of a rotation (see keys.go).
+	OtherPrivateKeys []string
 	// HTTPClient makes every OAuth request (metadata, PAR, token). Production
 	// passes an SSRF-safe client; it must not be http.DefaultClient.
 	HTTPClient *http.Client
@@ -47,12 +52,18 @@ type Config struct {
 	ServiceRef string
 	// Scopes replaces what logins ask for (default: [Scopes] of ServiceRef).
 	Scopes []string
+	// SessionKeys seal the stored sessions and login attempts (tokens, DPoP
+	// keys) with AES-256-GCM: 32-byte keys, the sealing one first, then
+	// old ones that still open. Empty: stored unsealed.
+	SessionKeys [][]byte
 }
 
 // Client is the app's OAuth client.
 type Client struct {
 	app   *oauth.ClientApp
 	store Store
+	auth  authStore
+	keys  *clientKeys // nil for the loopback client
 	log   *slog.Logger
 
 	mu    sync.Mutex
@@ -68,7 +79,10 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 	if len(scopes) == 0 {
 		scopes = Scopes(cfg.ServiceRef)
 	}
-	var cc oauth.ClientConfig
+	var (
+		cc   oauth.ClientConfig
+		keys *clientKeys
+	)
 	if cfg.PublicURL == "" {
 		host, port, ok := strings.Cut(cfg.LocalAddr, ":")
 		if !ok || port == "" {
@@ -81,31 +95,32 @@ func New(cfg Config, st Store, log *slog.Logger) (*Client, error) {
 	} else {
 		base := strings.TrimSuffix(cfg.PublicURL, "/")
 		cc = oauth.NewPublicConfig(base+"/oauth-client-metadata.json", base+CallbackPath, scopes)
-		key, err := atcrypto.ParsePrivateMultibase(cfg.PrivateKey)
-		if err != nil {
-			return nil, fmt.Errorf("oauth: private key: %w", err)
+		if cfg.UserAgent != "" {
+			cc.UserAgent = cfg.UserAgent
 		}
-		if err := cc.SetClientSecret(key, keyID(key)); err != nil {
-			return nil, fmt.Errorf("oauth: private key: %w", err)
+		var err error
+		if keys, err = newClientKeys(cc, append([]string{cfg.PrivateKey}, cfg.OtherPrivateKeys...)); err != nil {
+			return nil, err
 		}
+		cc = *keys.configs[keys.signing]
 	}
 	if cfg.UserAgent != "" {
 		cc.UserAgent = cfg.UserAgent
 	}
-	return &Client{
-		app:   newClientApp(&cc, cfg, st),
-		store: st, log: log, locks: map[string]*sessionLock{},
-	}, nil
-}
-
-// newClientApp builds indigo's client app with our store and clients.
-func newClientApp(cc *oauth.ClientConfig, cfg Config, st Store) *oauth.ClientApp {
-	app := oauth.NewClientApp(cc, authStore{db: st})
+	seal, err := newSealer(cfg.SessionKeys)
+	if err != nil {
+		return nil, err
+	}
+	as := authStore{db: st, seal: seal, log: log}
+	if keys != nil {
+		as.signingKID = keys.signing
+	}
+	app := oauth.NewClientApp(&cc, as)
 	app.Client = withPrompt(cfg.HTTPClient) // PAR requests carry prompt=create for a sign-up
 	app.Resolver.Client = cfg.HTTPClient
 	app.Resolver.UserAgent = cc.UserAgent
 	app.Dir = cfg.Directory
-	return app
+	return &Client{app: app, store: st, auth: as, keys: keys, log: log, locks: map[string]*sessionLock{}}, nil
 }
 
 // keyID names the confidential client's key by its public key.
@@ -134,7 +149,12 @@ func (c *Client) Metadata() oauth.ClientMetadata {
 }
 
 // JWKS is the confidential client's public key set (served at /oauth/jwks.json).
-func (c *Client) JWKS() oauth.JWKS { return c.app.Config.PublicJWKS() }
+func (c *Client) JWKS() oauth.JWKS {
+	if c.keys == nil {
+		return c.app.Config.PublicJWKS()
+	}
+	return c.keys.jwks()
+}
 
 // FinishLogin completes a login from the callback's query parameters and
 // returns the account and the new OAuth session's ID. requestURI is the
@@ -214,6 +234,9 @@ func (c *Client) WithSession(ctx context.Context, did syntax.DID, sessionID stri
 			return ErrSessionNotFound
 		}
 		return fmt.Errorf("oauth: resume session of %s: %w", did, err)
+	}
+	if c.keys != nil {
+		sess.Config = c.sessionConfig(ctx, did, sessionID)
 	}
 	sess.PersistSessionCallback = func(ctx context.Context, data *oauth.ClientSessionData) {
 		if err := c.app.Store.SaveSession(ctx, *data); err != nil {

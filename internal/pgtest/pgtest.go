@@ -102,10 +102,12 @@ func release() {
 
 // server is one running postgres process.
 type server struct {
-	dir    string        // holds data/, the socket and postgres.log
-	cmd    *exec.Cmd     // the postgres process (a process group leader)
-	exited chan struct{} // closed when cmd has exited
-	admin  *sql.DB       // connected to the "postgres" database
+	dir    string              // holds data/, the socket and postgres.log
+	bin    string              // the directory of the server binaries
+	cred   *syscall.Credential // whom they run as (nil: ourselves)
+	cmd    *exec.Cmd           // the postgres process (a process group leader)
+	exited chan struct{}       // closed when cmd has exited
+	admin  *sql.DB             // connected to the "postgres" database
 
 	mu     sync.Mutex // serializes CREATE DATABASE
 	nextDB int
@@ -244,10 +246,8 @@ func startIn(dir, bin string, cred *syscall.Credential) (*server, error) {
 			return nil, err
 		}
 	}
-	data := filepath.Join(dir, "data")
-
 	initdb := command(cred, filepath.Join(bin, "initdb"),
-		"-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
+		"-D", filepath.Join(dir, "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
 	var (
 		out []byte
 		err error
@@ -256,16 +256,25 @@ func startIn(dir, bin string, cred *syscall.Credential) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("initdb: %v: %s", err, lastLines(string(out), 10))
 	}
-
-	logPath := filepath.Join(dir, "postgres.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
+	srv := &server{dir: dir, bin: bin, cred: cred}
+	if err := srv.run(); err != nil {
 		return nil, err
 	}
+	return srv, nil
+}
+
+// run starts postgres on the initialized data directory and waits until
+// it accepts connections.
+func (s *server) run() error {
+	logPath := filepath.Join(s.dir, "postgres.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
 	defer logFile.Close() // the child has its own copy
-	cmd := command(cred, filepath.Join(bin, "postgres"),
-		"-D", data,
-		"-k", dir,
+	cmd := command(s.cred, filepath.Join(s.bin, "postgres"),
+		"-D", filepath.Join(s.dir, "data"),
+		"-k", s.dir,
 		"-p", strconv.Itoa(port),
 		"-c", "listen_addresses=",
 		"-c", "fsync=off",
@@ -279,7 +288,8 @@ func startIn(dir, bin string, cred *syscall.Credential) (*server, error) {
 	// The parent-death signal fires when the thread that started the child
 	// exits, so start it from a goroutine that keeps its thread locked until
 	// the server has exited.
-	srv := &server{dir: dir, cmd: cmd, exited: make(chan struct{})}
+	exited := make(chan struct{})
+	s.cmd, s.exited = cmd, exited
 	started := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
@@ -290,23 +300,23 @@ func startIn(dir, bin string, cred *syscall.Credential) (*server, error) {
 		}
 		started <- nil
 		cmd.Wait() // the exit status of a killed server says nothing useful
-		close(srv.exited)
+		close(exited)
 	}()
 	if err := <-started; err != nil {
-		return nil, fmt.Errorf("start postgres: %w", err)
+		return fmt.Errorf("start postgres: %w", err)
 	}
 
-	admin, err := sql.Open("pgx", srv.url("postgres"))
+	admin, err := sql.Open("pgx", s.url("postgres"))
 	if err != nil {
-		srv.kill()
-		return nil, err
+		s.kill()
+		return err
 	}
-	srv.admin = admin
-	if err := srv.waitReady(logPath); err != nil {
-		srv.stop()
-		return nil, err
+	s.admin = admin
+	if err := s.waitReady(logPath); err != nil {
+		s.halt(syscall.SIGQUIT)
+		return err
 	}
-	return srv, nil
+	return nil
 }
 
 // command builds a command that runs bin as cred (nil: as ourselves), in its
@@ -365,19 +375,28 @@ func (s *server) waitReady(logPath string) error {
 	return fmt.Errorf("postgres not ready after %v: %v; log: %s", readyTimeout, err, lastLines(string(log), 10))
 }
 
-// stop shuts the server down (immediate mode: nothing in it is kept), kills
-// it if it has not exited a few seconds later, and removes its directory.
+// stop shuts the server down (immediate mode: nothing in it is kept) and
+// removes its directory.
 func (s *server) stop() {
+	s.halt(syscall.SIGQUIT)
+	os.RemoveAll(s.dir)
+}
+
+// halt shuts the server down with sig (SIGINT: fast mode, which keeps what
+// was committed; SIGQUIT: immediate mode, which may not, durability being
+// off), killing it if it has not exited a few seconds later. Its directory
+// stays, for run to start it again.
+func (s *server) halt(sig syscall.Signal) {
 	if s.admin != nil {
 		s.admin.Close()
+		s.admin = nil
 	}
-	s.signal(syscall.SIGQUIT)
+	s.signal(sig)
 	select {
 	case <-s.exited:
 	case <-time.After(5 * time.Second):
 		s.kill()
 	}
-	os.RemoveAll(s.dir)
 }
 
 func (s *server) kill() {
@@ -415,4 +434,9 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// socket is the path of the server's Unix socket.
+func (s *server) socket() string {
+	return filepath.Join(s.dir, ".s.PGSQL."+strconv.Itoa(port))
 }

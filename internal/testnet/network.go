@@ -78,3 +78,7 @@ func Start(t testing.TB, opts ...Option) *Network {
 		n.PDSURL, n.PDSHost, n.PLCURL, len(n.Accounts()), n.StartupTime.Round(time.Millisecond))
 	return &Network{n}
 }
+
+// AppDomain is the suffix of the names [devnet.Network.PublishApp] serves
+// apps at (see devnet.AppDomain).
+const AppDomain = devnet.AppDomain

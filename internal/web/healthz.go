@@ -6,28 +6,53 @@ import (
 	"time"
 )
 
-// Check reports on one part of the process for /healthz: its details, and
-// whether it is healthy.
+// Check reports on one part of the process for a health endpoint: its
+// details, and whether it is healthy.
 type Check func(ctx context.Context) (details any, ok bool)
 
-// Health serves /healthz: 200 when every check passes, else 503, with each
-// check's details as JSON. The ingest-only process serves it too.
+// checkTimeout bounds one round of checks.
+const checkTimeout = 3 * time.Second
+
+// runChecks runs every check and returns their details by name, and
+// whether all passed.
+func runChecks(ctx context.Context, checks map[string]Check) (map[string]any, bool) {
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	out := map[string]any{}
+	healthy := true
+	for name, check := range checks {
+		details, ok := check(ctx)
+		out[name] = details
+		healthy = healthy && ok
+	}
+	return out, healthy
+}
+
+// Health serves the detailed health report: 200 when every check passes,
+// else 503, with each check's details as JSON (errors included). It
+// belongs on the operations listener only.
 func Health(checks map[string]Check) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-		defer cancel()
-		out := map[string]any{}
-		healthy := true
-		for name, check := range checks {
-			details, ok := check(ctx)
-			out[name] = details
-			healthy = healthy && ok
-		}
+		out, healthy := runChecks(r.Context(), checks)
 		out["ok"] = healthy
-		code := http.StatusOK
-		if !healthy {
-			code = http.StatusServiceUnavailable
-		}
-		writeJSON(w, code, out)
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, statusFor(healthy), out)
 	})
+}
+
+// Liveness serves the public /healthz: {"ok":true} with 200 when every
+// check passes, else {"ok":false} with 503, and never any detail.
+func Liveness(checks map[string]Check) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, healthy := runChecks(r.Context(), checks)
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, statusFor(healthy), map[string]bool{"ok": healthy})
+	})
+}
+
+func statusFor(healthy bool) int {
+	if healthy {
+		return http.StatusOK
+	}
+	return http.StatusServiceUnavailable
 }

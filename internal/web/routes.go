@@ -19,7 +19,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /status", s.postStatus)
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("GET /lexicons", s.lexicons)
-	mux.Handle("GET /healthz", Health(s.Checks))
+	mux.Handle("GET /healthz", Liveness(s.Checks))
 	mux.HandleFunc("GET /oauth-client-metadata.json", s.clientMetadata)
 	mux.HandleFunc("GET /oauth/jwks.json", s.jwks)
 	mux.HandleFunc("GET /.well-known/did.json", s.didDocument)

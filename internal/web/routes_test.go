@@ -180,13 +180,23 @@ func lexiconsCases() []routeCase {
 }
 
 func healthzCases() []routeCase {
+	// The public /healthz answers only ok: a failing check's details (an
+	// error naming the database, say) never reach it.
+	exactly := func(code int, body string) func(*testing.T, *testEnv, *httptest.ResponseRecorder) {
+		return func(t *testing.T, _ *testEnv, w *httptest.ResponseRecorder) {
+			t.Helper()
+			if w.Code != code || strings.TrimSpace(w.Body.String()) != body {
+				t.Fatalf("= %d %s, want %d %s", w.Code, w.Body, code, body)
+			}
+		}
+	}
 	return []routeCase{
 		{name: "healthy", edit: func(d *Deps) {
 			d.Checks = map[string]Check{"database": func(context.Context) (any, bool) { return map[string]bool{"ok": true}, true }}
-		}, setup: get("/healthz"), check: want(http.StatusOK, `"ok":true`, `"database"`)},
+		}, setup: get("/healthz"), check: exactly(http.StatusOK, `{"ok":true}`)},
 		{name: "unhealthy", edit: func(d *Deps) {
 			d.Checks = map[string]Check{"ingest": func(context.Context) (any, bool) { return "disconnected", false }}
-		}, setup: get("/healthz"), check: want(http.StatusServiceUnavailable, `"ok":false`, "disconnected")},
+		}, setup: get("/healthz"), check: exactly(http.StatusServiceUnavailable, `{"ok":false}`)},
 	}
 }
 

@@ -6,6 +6,7 @@
 // runs: the PDS's databases and blobs, its PLC rotation key, and every PLC
 // operation (replayed into the in-memory PLC directory at start).
 import crypto from 'node:crypto'
+import dns from 'node:dns'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import net from 'node:net'
@@ -22,6 +23,27 @@ net.Server.prototype.listen = function (...args) {
     args[0] = { ...args[0], host: '127.0.0.1' }
   }
   return origListen.apply(this, args)
+}
+
+// Names ending in ATNET_LOOPBACK_SUFFIXES (".test,.apps.internal") resolve
+// to 127.0.0.1, so that the PDS reaches apps the tests publish through
+// their TLS proxy (whose certificate NODE_EXTRA_CA_CERTS makes it trust).
+const loopbackSuffixes = (process.env.ATNET_LOOPBACK_SUFFIXES || '').split(',').filter(Boolean)
+if (loopbackSuffixes.length > 0) {
+  const origLookup = dns.lookup
+  dns.lookup = function (hostname, options, callback) {
+    if (typeof options === 'function') {
+      callback = options
+      options = {}
+    }
+    if (typeof hostname === 'string' && loopbackSuffixes.some((s) => hostname.endsWith(s))) {
+      if (typeof options === 'object' && options?.all) {
+        return process.nextTick(callback, null, [{ address: '127.0.0.1', family: 4 }])
+      }
+      return process.nextTick(callback, null, '127.0.0.1', 4)
+    }
+    return origLookup.call(this, hostname, options, callback)
+  }
 }
 
 const out = process.argv[2]
