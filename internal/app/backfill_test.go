@@ -21,6 +21,7 @@ import (
 	"github.com/statusphere/statusphere/internal/backfill"
 	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/testlog"
 	"github.com/statusphere/statusphere/internal/testnet"
 )
 
@@ -35,7 +36,6 @@ import (
 // change reaches the store through the firehose before the backfill stores
 // its (now stale) copy.
 func TestBackfillExistingRecords(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice", "bob", "carol"))
 	ctx := t.Context()
 	accts := n.Accounts()
@@ -121,7 +121,6 @@ func TestBackfillExistingRecords(t *testing.T) {
 // TestBackfillOnlyOnFirstStart: a restart with a stored cursor (and the
 // first start's backfill finished) does not backfill again.
 func TestBackfillOnlyOnFirstStart(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	alice := n.Account("alice")
 	if _, err := alice.CreateRecord(t.Context(), statusNSID, "", statusRecord("🦋"), nil); err != nil {
@@ -168,7 +167,7 @@ func backfillConfig(t *testing.T, n *testnet.Network, db string) config.Config {
 }
 
 func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return testlog.New(t, slog.LevelInfo)
 }
 
 // statusRecord is a status record as another app writes it.

@@ -16,7 +16,6 @@ import (
 var screenshot = flag.String("screenshot", "", "write a PNG of the logged-in home page here (docs/screenshot.png)")
 
 func TestBrowserLoginPostStatus(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice", "bob"))
 	a := startApp(t, n, dbFile(t))
 	alice := n.Account("alice")

@@ -33,7 +33,6 @@ import (
 // (the new key signs, the old one still listed) the existing session
 // refreshes, signed with its own key, and a new login works with the new one.
 func TestConfidentialClientLogin(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice", "bob"))
 	oldKey, newKey := newClientKey(t), newClientKey(t)
 	db := dbFile(t)

@@ -23,7 +23,6 @@ import (
 // write is refused with 401 (no 500), the row is deleted, and the home page
 // is the logged-out one.
 func TestSessionEncryptionAtRest(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	db := dbFile(t)
 	key1, key2, key3 := newSessionKey(t), newSessionKey(t), newSessionKey(t)

@@ -30,7 +30,6 @@ func (s *switchTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // fails with a readable 502, nothing is stored, and the page still renders;
 // once the PDS is back the same session posts.
 func TestStatusPDSUnreachable(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	sw := &switchTransport{next: n.HTTPClient.Transport}
 	a := startApp(t, n, dbFile(t), app.WithHTTPClient(&http.Client{Transport: sw, Timeout: 10 * time.Second}))

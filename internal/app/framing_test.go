@@ -20,7 +20,6 @@ import (
 // to render it (Content-Security-Policy frame-ancestors 'none',
 // X-Frame-Options DENY): the frame holds Chromium's error page, never ours.
 func TestFramingRefusedByBrowser(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t)
 	a := startApp(t, n, dbFile(t))
 	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

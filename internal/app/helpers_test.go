@@ -15,6 +15,7 @@ import (
 
 	"github.com/statusphere/statusphere/internal/app"
 	"github.com/statusphere/statusphere/internal/config"
+	"github.com/statusphere/statusphere/internal/testlog"
 	"github.com/statusphere/statusphere/internal/testnet"
 )
 
@@ -52,7 +53,7 @@ func startAppWith(t *testing.T, n *testnet.Network, args []string, opts ...app.O
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := testlog.New(t, slog.LevelInfo)
 	opts = append([]app.Option{app.WithHTTPClient(n.HTTPClient), app.WithLocalHandleSuffixes(testnet.Domain), app.WithListener(ln)}, opts...)
 	a, err := app.New(t.Context(), cfg, log, opts...)
 	if err != nil {
@@ -79,15 +80,6 @@ func startAppWith(t *testing.T, n *testnet.Network, args []string, opts ...app.O
 	}
 	t.Cleanup(stop)
 	return &running{App: a, stop: stop, local: "http://" + ln.Addr().String()}
-}
-
-// testWriter sends app logs to the test log.
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // newBrowserlessClient is an HTTP client with a cookie jar that does not

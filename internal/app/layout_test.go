@@ -24,7 +24,6 @@ var screenshots = flag.Bool("screenshots", false, "write the phone-sized screens
 // only by a long raw DID, and the 404 page in Chromium at 390×844 (a
 // phone), in light and dark mode: nothing is wider than the screen.
 func TestMobileLayout(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	a := startApp(t, n, dbFile(t))
 	ctx := t.Context()

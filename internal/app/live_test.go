@@ -18,7 +18,6 @@ import (
 // TestLiveTimeline: alice's open home page shows bob's new status, written
 // by another app and brought by the firehose, within 2 s and with no reload.
 func TestLiveTimeline(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice", "bob"))
 	a := startApp(t, n, dbFile(t))
 	c := login(t, n, a, n.Account("alice"))

@@ -13,7 +13,6 @@ import (
 // TestLoginIdentifiers logs in by handle, by DID and by PDS URL, and checks
 // that failed and cancelled logins come back as readable pages, not 500s.
 func TestLoginIdentifiers(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	a := startApp(t, n, dbFile(t))
 	alice := n.Account("alice")
@@ -109,7 +108,6 @@ func TestLoginIdentifiers(t *testing.T) {
 // the session cookie is HttpOnly and SameSite=Lax, and that a cross-site
 // post is refused.
 func TestSessionCookies(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	a := startApp(t, n, dbFile(t))
 	c := login(t, n, a, n.Account("alice"))

@@ -21,7 +21,6 @@ import (
 // Postgres stopped the public /healthz is 503 without any database error
 // text, and both come back when it restarts.
 func TestOpsListener(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts())
 	pg := pgtest.StartServer(t)
 	firehose, err := pds.SubscribeReposURL(n.PDSURL)

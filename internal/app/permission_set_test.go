@@ -37,7 +37,6 @@ const (
 // status record gets a session that posts statuses, is refused notes, and
 // the page says so.
 func TestPermissionSetConsent(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice", "bob"), testnet.WithLexiconAuthority("lexicons"))
 	publishOwnSchemas(t, n, n.Account("lexicons"))
 	a := startApp(t, n, dbFile(t))
@@ -201,7 +200,6 @@ func browserSession(t *testing.T, b context.Context, a *running) store.WebSessio
 // asks again for the status record only, the user signs in, posts
 // statuses, and the page says why notes are unavailable.
 func TestPermissionSetFallback(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	a := startApp(t, n, dbFile(t))
 	alice := n.Account("alice")

@@ -30,7 +30,6 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // refreshed exactly once, the refreshed tokens are saved, and every post
 // succeeds.
 func TestConcurrentRequestsRefreshOnce(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	ct := &countingTransport{next: n.HTTPClient.Transport}
 	client := &http.Client{Transport: ct, Timeout: n.HTTPClient.Timeout}

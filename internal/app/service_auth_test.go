@@ -28,7 +28,6 @@ const (
 // for another audience, for another method, expired, or signed by another
 // account's key is refused with 401 and an XRPC error.
 func TestServiceAuthViewer(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice", "bob"))
 	key, err := atcrypto.GeneratePrivateKeyP256()
 	if err != nil {

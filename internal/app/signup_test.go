@@ -17,7 +17,6 @@ import (
 // the account, and the browser lands back on the app, logged in with the
 // greeting, as the new account.
 func TestSignUp(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	a := startApp(t, n, dbFile(t))
 	b := n.Browser(t)

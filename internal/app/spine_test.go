@@ -21,14 +21,7 @@ import (
 
 const statusNSID = "xyz.statusphere.status"
 
-func needNetwork(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the real PDS network; run without -short")
-	}
-}
-
 func TestStatusRejectsInvalid(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	a := startApp(t, n, dbFile(t))
 	alice := n.Account("alice")
@@ -72,7 +65,6 @@ func TestStatusRejectsInvalid(t *testing.T) {
 }
 
 func TestLogoutRevokes(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	a := startApp(t, n, dbFile(t))
 	alice := n.Account("alice")
@@ -126,7 +118,6 @@ func TestLogoutRevokes(t *testing.T) {
 }
 
 func TestSessionSurvivesRestart(t *testing.T) {
-	needNetwork(t)
 	n := testnet.Start(t, testnet.WithAccounts("alice"))
 	db := dbFile(t)
 	first := startApp(t, n, db)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -26,16 +25,14 @@ import (
 	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/testlog"
 	"github.com/statusphere/statusphere/internal/testnet"
 	"github.com/statusphere/statusphere/internal/verify"
 )
 
-// startNet starts the local PDS network, or skips under -short.
+// startNet starts the local PDS network (testnet.Start skips under -short).
 func startNet(t *testing.T, opts ...testnet.Option) *testnet.Network {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts the real PDS network; run without -short")
-	}
 	return testnet.Start(t, opts...)
 }
 
@@ -62,29 +59,8 @@ func catalog(t testing.TB) *lexicon.Catalog {
 }
 
 // testLogger logs to the test at level and above; after the test it
-// discards.
-func testLogger(t testing.TB, level slog.Level) *slog.Logger {
-	w := &testWriter{t: t}
-	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-}
-
-type testWriter struct {
-	mu   sync.Mutex
-	t    testing.TB
-	done bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimSuffix(string(p), "\n"))
-	}
-	return len(p), nil
-}
-
-var _ io.Writer = (*testWriter)(nil)
+// discards (testlog).
+func testLogger(t testing.TB, level slog.Level) *slog.Logger { return testlog.New(t, level) }
 
 // running is an ingester running in the background of a test.
 type running struct {
