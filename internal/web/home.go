@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"html"
 	"html/template"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
@@ -21,14 +23,16 @@ var statusOptions = []string{
 // timelineSize is how many statuses the home page shows.
 const timelineSize = 20
 
-// homePage is the data of templates/home.html.
+// homePage is the data of templates/home.html when the page is rendered
+// whole (with an error or a handle to show); other views are assembled
+// from [homeParts].
 type homePage struct {
 	User     *userView
 	Error    string
 	Handle   string
 	Options  []string
 	Mine     string
-	Timeline []statusView
+	Timeline template.HTML // the rendered status lines
 }
 
 type userView struct {
@@ -53,19 +57,62 @@ func (v statusView) URIAttr() template.HTMLAttr {
 	return template.HTMLAttr(`data-uri="` + html.EscapeString(v.URI) + `"`)
 }
 
-// home serves GET /. The logged-out page is the same for every visitor, so
-// it is rendered at most once per [publicPageTTL] or new status.
+// home serves GET /. No view queries the database: the timeline is the
+// live hub's window, rendered once per version; sessions, latest statuses
+// and display names are cached. The logged-out page is the same for every
+// visitor and kept whole per window version.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	if _, err := r.Cookie(cookieName); err != nil {
-		if b, ok := s.public.get(s.Live.Version()); ok {
-			writeHTML(w, http.StatusOK, b)
-			return
-		}
+	ctx := r.Context()
+	ws, ok, err := s.currentSession(r)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
 	}
-	s.renderHome(w, r, http.StatusOK, homePage{})
+	tl, err := s.Live.current(ctx, s.Store)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if !ok {
+		writeHTML(w, http.StatusOK, s.publicPage(tl))
+		return
+	}
+	mine, err := s.latestStatus(ctx, ws.DID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	p := s.views.home
+	writeHTMLParts(w, http.StatusOK, p.top, s.profile(ctx, ws.DID).card, p.options(mine), tl.block, p.bottom)
 }
 
-// renderHome fills in the timeline and the user, then renders the page.
+// publicPage returns the logged-out home page of the window tl.
+func (s *Server) publicPage(tl *timelineWindow) []byte {
+	if b, ok := s.public.get(tl); ok {
+		return b
+	}
+	p := s.views.home
+	b := slices.Concat(p.top, p.loginCard, p.optionsOut, tl.block, p.bottom)
+	s.public.put(tl, b)
+	return b
+}
+
+// latestStatus returns the user's latest status ("" for none), cached.
+func (s *Server) latestStatus(ctx context.Context, did syntax.DID) (string, error) {
+	now := time.Now()
+	if mine, ok := s.users.statuses.get(did, now); ok {
+		return mine, nil
+	}
+	gen := s.users.statuses.stamp()
+	st, err := s.Store.LatestStatus(ctx, did)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	s.users.statuses.put(did, st.Status, now, gen)
+	return st.Status, nil
+}
+
+// renderHome renders the whole home page with page's error or handle.
 func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, page homePage) {
 	ctx := r.Context()
 	ws, ok, err := s.currentSession(r)
@@ -74,34 +121,20 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	if ok {
-		page.User = &userView{DID: ws.DID, DisplayName: s.displayName(ctx, ws.DID)}
-		mine, err := s.Store.LatestStatus(ctx, ws.DID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		page.User = &userView{DID: ws.DID, DisplayName: orFriend(s.profile(ctx, ws.DID).name)}
+		if page.Mine, err = s.latestStatus(ctx, ws.DID); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		page.Mine = mine.Status
 	}
-	entries, err := s.Store.Timeline(ctx, timelineSize, time.Time{})
+	tl, err := s.Live.current(ctx, s.Store)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	now := s.now()
-	for _, e := range entries {
-		page.Timeline = append(page.Timeline, newStatusView(e.Status, e.Handle, now))
-	}
+	page.Timeline = template.HTML(tl.lines)
 	page.Options = statusOptions
-	version := s.Live.Version() // before the query's result is used: a newer status forces a re-render
-	b, err := s.views.execute("home", page)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if page.User == nil && page.Error == "" && page.Handle == "" && status == http.StatusOK {
-		s.public.put(b, version)
-	}
-	writeHTML(w, status, b)
+	s.render(w, r, status, "home", page)
 }
 
 // newStatusView describes st by its author's handle, or DID when unknown.

@@ -1,37 +1,29 @@
 package web
 
-import (
-	"sync"
-	"time"
-)
+import "sync/atomic"
 
-// publicPageTTL bounds how stale the cached logged-out home page may be:
-// new statuses replace it at once; a delete or a hidden account within
-// this time.
-const publicPageTTL = time.Second
-
-// pageCache holds the rendered logged-out home page, so that a crowd of
-// visitors costs one query and one render per second, not one each.
+// pageCache holds the logged-out home page of one timeline window: the
+// same for every visitor, so it is assembled once per window version.
+// Views read it without a lock; a new window replaces it.
 type pageCache struct {
-	mu      sync.RWMutex
-	body    []byte
-	at      time.Time
-	version uint64
+	p atomic.Pointer[publicPage]
 }
 
-// get returns the page if it is fresh and no status is newer than it.
-func (c *pageCache) get(version uint64) ([]byte, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.body == nil || c.version != version || time.Since(c.at) > publicPageTTL {
-		return nil, false
+// publicPage is a page and the window it shows.
+type publicPage struct {
+	window *timelineWindow
+	body   []byte
+}
+
+// get returns the page of the window w, if it is cached.
+func (c *pageCache) get(w *timelineWindow) ([]byte, bool) {
+	if p := c.p.Load(); p != nil && p.window == w {
+		return p.body, true
 	}
-	return c.body, true
+	return nil, false
 }
 
-// put stores a page rendered from the timeline as of version.
-func (c *pageCache) put(body []byte, version uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.body, c.at, c.version = body, time.Now(), version
+// put caches body, the page of the window w.
+func (c *pageCache) put(w *timelineWindow, body []byte) {
+	c.p.Store(&publicPage{window: w, body: body})
 }

@@ -20,19 +20,30 @@ const cookieName = "statusphere_session"
 
 // currentSession returns the request's live web session. A missing, forged,
 // unknown or expired cookie is simply "logged out" (ok false); only a
-// database failure is an error.
+// database failure is an error. Sessions are cached (see [userRecheck]).
 func (s *Server) currentSession(r *http.Request) (store.WebSession, bool, error) {
 	c, err := r.Cookie(cookieName)
 	if err != nil || len(c.Value) < 20 || len(c.Value) > 100 {
 		return store.WebSession{}, false, nil
 	}
-	ws, err := s.Store.WebSession(r.Context(), sessionKey(c.Value), time.Now().UTC())
+	sum := sha256.Sum256([]byte(c.Value))
+	now := time.Now().UTC()
+	if ws, ok := s.users.sessions.get(sum, now); ok {
+		if now.Before(ws.ExpiresAt) {
+			return ws, true, nil
+		}
+		s.users.sessions.forget(sum)
+		return store.WebSession{}, false, nil
+	}
+	gen := s.users.sessions.stamp()
+	ws, err := s.Store.WebSession(r.Context(), hex.EncodeToString(sum[:]), now)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.WebSession{}, false, nil
 	}
 	if err != nil {
 		return store.WebSession{}, false, fmt.Errorf("web: load session: %w", err)
 	}
+	s.users.sessions.put(sum, ws, now, gen)
 	return ws, true, nil
 }
 
@@ -61,6 +72,13 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, ws sto
 // endSession deletes the web session and clears its cookie.
 func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, ws store.WebSession) error {
 	clearCookie(w, s.Secure)
+	var sum [32]byte
+	if n, err := hex.Decode(sum[:], []byte(ws.ID)); err == nil && n == len(sum) {
+		// Before and after the delete: a view that read the row before
+		// it was deleted does not cache it (see cacheMap.put).
+		s.users.sessions.forget(sum)
+		defer s.users.sessions.forget(sum)
+	}
 	if err := s.Store.DeleteWebSession(ctx, ws.ID); err != nil {
 		return fmt.Errorf("web: delete session: %w", err)
 	}

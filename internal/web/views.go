@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,11 +21,13 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// views holds the parsed pages and the static assets with hashed URLs.
+// views holds the parsed pages, the static assets with hashed URLs, and
+// the parts of the home page rendered once.
 type views struct {
 	pages  map[string]*template.Template
 	static http.Handler
 	hashes map[string]string // asset name → content hash
+	home   *homeParts
 }
 
 // parseViews parses every page with the layout; it fails on a bad template.
@@ -67,6 +70,9 @@ func parseViews() (*views, error) {
 		}
 		v.pages[strings.TrimSuffix(base, ".html")] = t
 	}
+	if v.home, err = v.homeParts(); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
@@ -91,23 +97,51 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 
 // execute renders page with data.
 func (v *views) execute(page string, data any) ([]byte, error) {
+	return v.executePart(page, "layout", data)
+}
+
+// executePart renders the template named part of page with data.
+func (v *views) executePart(page, part string, data any) ([]byte, error) {
 	t, ok := v.pages[page]
 	if !ok {
 		return nil, fmt.Errorf("no page %q", page)
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return nil, fmt.Errorf("render %s: %w", page, err)
+	if err := t.ExecuteTemplate(&buf, part, data); err != nil {
+		return nil, fmt.Errorf("render %s %s: %w", page, part, err)
 	}
 	return buf.Bytes(), nil
 }
 
+// Header values shared by every HTML response (a header map holds slices;
+// these are never modified).
+var (
+	htmlContentType = []string{"text/html; charset=utf-8"}
+	noStore         = []string{"no-store"}
+)
+
 // writeHTML writes a rendered page.
 func writeHTML(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	writeHTMLParts(w, status, b)
+}
+
+// writeHTMLParts writes a page made of parts, with its length, without
+// joining them.
+func writeHTMLParts(w http.ResponseWriter, status int, parts ...[]byte) {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	h := w.Header()
+	h["Content-Type"] = htmlContentType
+	h["Cache-Control"] = noStore
+	h["Content-Length"] = []string{strconv.Itoa(n)}
 	w.WriteHeader(status)
-	w.Write(b) //nolint:errcheck // the client went away
+	for _, p := range parts {
+		if _, err := w.Write(p); err != nil {
+			return // the client went away
+		}
+	}
 }
 
 // files serves the files of fsys, and 404 for a directory: no listing.
