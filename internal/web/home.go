@@ -99,7 +99,7 @@ func (s *Server) publicPage(tl *timelineWindow) []byte {
 
 // latestStatus returns the user's latest status ("" for none), cached.
 func (s *Server) latestStatus(ctx context.Context, did syntax.DID) (string, error) {
-	now := time.Now()
+	now := s.now()
 	if mine, ok := s.users.statuses.get(did, now); ok {
 		return mine, nil
 	}

@@ -27,7 +27,7 @@ func (s *Server) currentSession(r *http.Request) (store.WebSession, bool, error)
 		return store.WebSession{}, false, nil
 	}
 	sum := sha256.Sum256([]byte(c.Value))
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	if ws, ok := s.users.sessions.get(sum, now); ok {
 		if now.Before(ws.ExpiresAt) {
 			return ws, true, nil

@@ -111,7 +111,7 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.users.statuses.set(ws.DID, entry.Status.Status, time.Now())
+	s.users.statuses.set(ws.DID, entry.Status.Status, s.now())
 	if err := s.Live.publish(entry); err != nil {
 		s.Log.Error("showing a posted status", "uri", entry.URI, "error", err)
 	}
