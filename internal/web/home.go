@@ -62,44 +62,42 @@ func (v statusView) URIAttr() template.HTMLAttr {
 // and display names are cached. The logged-out page is the same for every
 // visitor and kept whole per window version.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	ws, ok, err := s.currentSession(r)
+	ctx, now := r.Context(), s.now()
+	ws, ok, err := s.sessionAt(r, now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	tl, err := s.Live.current(ctx, s.Store)
+	tl, err := s.Live.current(ctx, s.Store, now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	if !ok {
-		writeHTML(w, http.StatusOK, s.publicPage(tl))
+		p := s.publicPage(tl)
+		writeHTMLLength(w, http.StatusOK, p.length, p.body)
 		return
 	}
-	mine, err := s.latestStatus(ctx, ws.DID)
+	mine, err := s.latestStatus(ctx, ws.DID, now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	p := s.views.home
-	writeHTMLParts(w, http.StatusOK, p.top, s.profile(ctx, ws.DID).card, p.options(mine), tl.block, p.bottom)
+	writeHTMLParts(w, http.StatusOK, p.top, s.profile(ctx, ws.DID, now).card, p.options(mine), tl.block, p.bottom)
 }
 
 // publicPage returns the logged-out home page of the window tl.
-func (s *Server) publicPage(tl *timelineWindow) []byte {
-	if b, ok := s.public.get(tl); ok {
-		return b
+func (s *Server) publicPage(tl *timelineWindow) *publicPage {
+	if p, ok := s.public.get(tl); ok {
+		return p
 	}
 	p := s.views.home
-	b := slices.Concat(p.top, p.loginCard, p.optionsOut, tl.block, p.bottom)
-	s.public.put(tl, b)
-	return b
+	return s.public.put(tl, slices.Concat(p.top, p.loginCard, p.optionsOut, tl.block, p.bottom))
 }
 
 // latestStatus returns the user's latest status ("" for none), cached.
-func (s *Server) latestStatus(ctx context.Context, did syntax.DID) (string, error) {
-	now := s.now()
+func (s *Server) latestStatus(ctx context.Context, did syntax.DID, now time.Time) (string, error) {
 	if mine, ok := s.users.statuses.get(did, now); ok {
 		return mine, nil
 	}
@@ -114,20 +112,20 @@ func (s *Server) latestStatus(ctx context.Context, did syntax.DID) (string, erro
 
 // renderHome renders the whole home page with page's error or handle.
 func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, page homePage) {
-	ctx := r.Context()
-	ws, ok, err := s.currentSession(r)
+	ctx, now := r.Context(), s.now()
+	ws, ok, err := s.sessionAt(r, now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	if ok {
-		page.User = &userView{DID: ws.DID, DisplayName: orFriend(s.profile(ctx, ws.DID).name)}
-		if page.Mine, err = s.latestStatus(ctx, ws.DID); err != nil {
+		page.User = &userView{DID: ws.DID, DisplayName: orFriend(s.profile(ctx, ws.DID, now).name)}
+		if page.Mine, err = s.latestStatus(ctx, ws.DID, now); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
 	}
-	tl, err := s.Live.current(ctx, s.Store)
+	tl, err := s.Live.current(ctx, s.Store, now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return

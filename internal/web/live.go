@@ -61,14 +61,14 @@ func (l *Live) subscribe() (<-chan statusView, func()) {
 	}
 }
 
-// current returns the window, loading it from st on first use and
-// re-rendering it when the day changed ("today" in its lines).
-func (l *Live) current(ctx context.Context, st Store) (*timelineWindow, error) {
+// current returns the window as of now, loading it from st on first use
+// and rendering it again when the day changed ("today" in its lines).
+func (l *Live) current(ctx context.Context, st Store, now time.Time) (*timelineWindow, error) {
 	w := l.window.Load()
 	if w == nil {
 		return l.load(ctx, st)
 	}
-	if now := l.now(); dayOf(now) != w.day {
+	if dayOf(now) != w.day {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if w = l.window.Load(); dayOf(now) != w.day {

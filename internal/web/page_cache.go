@@ -1,6 +1,9 @@
 package web
 
-import "sync/atomic"
+import (
+	"strconv"
+	"sync/atomic"
+)
 
 // pageCache holds the logged-out home page of one timeline window: the
 // same for every visitor, so it is assembled once per window version.
@@ -13,17 +16,20 @@ type pageCache struct {
 type publicPage struct {
 	window *timelineWindow
 	body   []byte
+	length []string // the Content-Length header's value
 }
 
 // get returns the page of the window w, if it is cached.
-func (c *pageCache) get(w *timelineWindow) ([]byte, bool) {
+func (c *pageCache) get(w *timelineWindow) (*publicPage, bool) {
 	if p := c.p.Load(); p != nil && p.window == w {
-		return p.body, true
+		return p, true
 	}
 	return nil, false
 }
 
-// put caches body, the page of the window w.
-func (c *pageCache) put(w *timelineWindow, body []byte) {
-	c.p.Store(&publicPage{window: w, body: body})
+// put caches body, the page of the window w, and returns it.
+func (c *pageCache) put(w *timelineWindow, body []byte) *publicPage {
+	p := &publicPage{window: w, body: body, length: []string{strconv.Itoa(len(body))}}
+	c.p.Store(p)
+	return p
 }

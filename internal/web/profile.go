@@ -31,11 +31,11 @@ func newProfileCache(ttl time.Duration) *profileCache {
 // card that greets them by it (or as "friend"). A name older than the
 // cache's TTL is still used while a refresh runs in the background, so that
 // only a user's first view waits for their PDS.
-func (s *Server) profile(ctx context.Context, did syntax.DID) *profileEntry {
+func (s *Server) profile(ctx context.Context, did syntax.DID, now time.Time) *profileEntry {
 	c := s.profiles
 	if v, ok := c.m.Load(did); ok {
 		e := v.(*profileEntry)
-		if time.Since(e.at) >= c.ttl {
+		if now.Sub(e.at) >= c.ttl {
 			s.refreshProfile(context.WithoutCancel(ctx), did)
 		}
 		return e
@@ -60,7 +60,7 @@ func (s *Server) refreshProfile(ctx context.Context, did syntax.DID) {
 			s.Log.Info("refreshing profile", "did", did, "error", err)
 			if v, ok := s.profiles.m.Load(did); ok {
 				old := v.(*profileEntry)
-				s.profiles.m.CompareAndSwap(did, old, &profileEntry{name: old.name, card: old.card, at: time.Now()})
+				s.profiles.m.CompareAndSwap(did, old, &profileEntry{name: old.name, card: old.card, at: s.now()})
 			}
 		}
 	}()
@@ -74,7 +74,7 @@ func (s *Server) readProfile(ctx context.Context, did syntax.DID) (*profileEntry
 	if err != nil {
 		return nil, err
 	}
-	return s.profiles.put(s.views, did, name, time.Now())
+	return s.profiles.put(s.views, did, name, s.now())
 }
 
 // put caches did's display name, read at, with its card.

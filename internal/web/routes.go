@@ -27,13 +27,23 @@ func (s *Server) routes() http.Handler {
 	}
 
 	csrf := http.NewCrossOriginProtection()
-	return s.metrics.instrument(securityHeaders(limitBody(csrf.Handler(mux)), s.Secure))
+	return s.metrics.instrument(securityHeaders(limitBody(csrf.Handler(mux)), s.Secure), s.patterns())
+}
+
+// patterns lists the route patterns: those of routes and of Extra.
+func (s *Server) patterns() []string {
+	out := []string{"GET /{$}", "GET /login", "POST /login", "GET /oauth/callback", "POST /logout", "POST /status",
+		"GET /events", "GET /lexicons", "GET /healthz", "GET /oauth-client-metadata.json", "GET /oauth/jwks.json", "GET /static/"}
+	for pattern := range s.Extra {
+		out = append(out, pattern)
+	}
+	return out
 }
 
 // limitBody caps request bodies at maxBody.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		next.ServeHTTP(w, r)

@@ -22,12 +22,17 @@ const cookieName = "statusphere_session"
 // unknown or expired cookie is simply "logged out" (ok false); only a
 // database failure is an error. Sessions are cached (see [userRecheck]).
 func (s *Server) currentSession(r *http.Request) (store.WebSession, bool, error) {
+	return s.sessionAt(r, s.now())
+}
+
+// sessionAt is currentSession at now.
+func (s *Server) sessionAt(r *http.Request, now time.Time) (store.WebSession, bool, error) {
 	c, err := r.Cookie(cookieName)
 	if err != nil || len(c.Value) < 20 || len(c.Value) > 100 {
 		return store.WebSession{}, false, nil
 	}
 	sum := sha256.Sum256([]byte(c.Value))
-	now := s.now().UTC()
+	now = now.UTC()
 	if ws, ok := s.users.sessions.get(sum, now); ok {
 		if now.Before(ws.ExpiresAt) {
 			return ws, true, nil

@@ -132,10 +132,15 @@ func writeHTMLParts(w http.ResponseWriter, status int, parts ...[]byte) {
 	for _, p := range parts {
 		n += len(p)
 	}
+	writeHTMLLength(w, status, []string{strconv.Itoa(n)}, parts...)
+}
+
+// writeHTMLLength writes a page made of parts whose Content-Length is length.
+func writeHTMLLength(w http.ResponseWriter, status int, length []string, parts ...[]byte) {
 	h := w.Header()
 	h["Content-Type"] = htmlContentType
 	h["Cache-Control"] = noStore
-	h["Content-Length"] = []string{strconv.Itoa(n)}
+	h["Content-Length"] = length
 	w.WriteHeader(status)
 	for _, p := range parts {
 		if _, err := w.Write(p); err != nil {
