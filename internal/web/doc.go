@@ -4,7 +4,13 @@
 // assets.
 //
 // Pages are server-rendered with html/template from embedded templates and
-// work without JavaScript; app.js only spares the reload. Every
+// work without JavaScript; app.js only spares the reload. A view of the
+// home page makes no query: the timeline is the [Live] hub's window of the
+// newest statuses, kept by local posts and by [Server.Watch]'s poll of the
+// store (which also sees deletes, hidden accounts and other processes'
+// rows) and rendered once per version; sessions, latest statuses and
+// display names are cached and invalidated by logout, expiry and new
+// statuses (see userRecheck); the rest of the page is rendered once. Every
 // state-changing route is behind [http.CrossOriginProtection]; a login
 // starts only from a same-origin POST, rate-limited per client address and
 // in all ([Limits]). Every response forbids framing and sniffing and allows

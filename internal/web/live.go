@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -145,6 +146,9 @@ func (l *Live) publish(e store.TimelineEntry) error {
 	defer l.mu.Unlock()
 	l.seq++
 	l.pending = append(l.pending, pendingStatus{seq: l.seq, entry: e})
+	if len(l.pending) > windowSize { // no poll for a while: only the newest can matter
+		l.pending = slices.Delete(l.pending, 0, len(l.pending)-windowSize)
+	}
 	var err error
 	if old := l.window.Load(); old != nil {
 		var w *timelineWindow
