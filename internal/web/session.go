@@ -77,14 +77,19 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, ws sto
 // endSession deletes the web session and clears its cookie.
 func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, ws store.WebSession) error {
 	clearCookie(w, s.Secure)
+	return s.deleteSession(ctx, ws.ID)
+}
+
+// deleteSession deletes the web session with this ID, and its cached copy.
+func (s *Server) deleteSession(ctx context.Context, id string) error {
 	var sum [32]byte
-	if n, err := hex.Decode(sum[:], []byte(ws.ID)); err == nil && n == len(sum) {
+	if n, err := hex.Decode(sum[:], []byte(id)); err == nil && n == len(sum) {
 		// Before and after the delete: a view that read the row before
 		// it was deleted does not cache it (see cacheMap.put).
 		s.users.sessions.forget(sum)
 		defer s.users.sessions.forget(sum)
 	}
-	if err := s.Store.DeleteWebSession(ctx, ws.ID); err != nil {
+	if err := s.Store.DeleteWebSession(ctx, id); err != nil {
 		return fmt.Errorf("web: delete session: %w", err)
 	}
 	return nil
