@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,8 @@ func TestDeleteAndHiddenAccountDisappear(t *testing.T) {
 		t.Fatalf("before: %+v", v)
 	}
 	e.view(t, "")
+	events, cancel := e.s.Live.subscribe()
+	defer cancel()
 
 	if err := e.st.DeleteStatus(t.Context(), second.URI); err != nil {
 		t.Fatal(err)
@@ -111,6 +114,17 @@ func TestDeleteAndHiddenAccountDisappear(t *testing.T) {
 		if cookie != "" && v.selected != "🦋" {
 			t.Errorf("after the delete, %q is selected, want 🦋", v.selected)
 		}
+	}
+	// Watchers of /events are told to take both lines out.
+	var deleted []string
+	for len(events) > 0 {
+		if ev := <-events; ev.name == "delete" {
+			deleted = append(deleted, ev.uri)
+		}
+	}
+	slices.Sort(deleted)
+	if want := []string{second.URI.String(), bobs.URI.String()}; !slices.Equal(deleted, want) {
+		t.Errorf("delete events for %q, want %q", deleted, want)
 	}
 }
 

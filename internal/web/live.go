@@ -31,7 +31,7 @@ type Live struct {
 	loading sync.Mutex                     // one first load at a time
 
 	mu      sync.Mutex // guards what follows, and every change of window
-	subs    map[chan statusView]struct{}
+	subs    map[chan liveEvent]struct{}
 	sent    map[string]time.Time // URI+CID → when it was published, to send each once
 	newest  time.Time            // the newest IndexedAt seen by the poller
 	seq     uint64               // local publishes so far
@@ -46,12 +46,31 @@ type pendingStatus struct {
 
 // newLive returns an empty hub that renders with v on the clock now.
 func newLive(v *views, now func() time.Time) *Live {
-	return &Live{views: v, now: now, subs: map[chan statusView]struct{}{}, sent: map[string]time.Time{}}
+	return &Live{views: v, now: now, subs: map[chan liveEvent]struct{}{}, sent: map[string]time.Time{}}
+}
+
+// liveEvent is one server-sent event: a new status ("status"), or a status
+// that left the timeline because it was deleted or its account hidden
+// ("delete", with its URI).
+type liveEvent struct {
+	name   string
+	status statusView // of a "status" event
+	uri    string     // of a "delete" event
+}
+
+// data is the event's JSON payload.
+func (ev liveEvent) data() any {
+	if ev.name == "delete" {
+		return struct {
+			URI string `json:"uri"`
+		}{ev.uri}
+	}
+	return ev.status
 }
 
 // subscribe registers a watcher; cancel removes it.
-func (l *Live) subscribe() (<-chan statusView, func()) {
-	ch := make(chan statusView, 32)
+func (l *Live) subscribe() (<-chan liveEvent, func()) {
+	ch := make(chan liveEvent, 32)
 	l.mu.Lock()
 	l.subs[ch] = struct{}{}
 	l.mu.Unlock()
@@ -136,6 +155,9 @@ func (l *Live) apply(entries []store.TimelineEntry, start uint64) ([]syntax.DID,
 		return nil, fmt.Errorf("render the timeline: %w", err)
 	}
 	l.window.Store(w)
+	for _, uri := range goneFrom(old, entries) {
+		l.broadcast(liveEvent{name: "delete", uri: uri.String()})
+	}
 	return changedAuthors(old, entries), nil
 }
 
@@ -170,18 +192,22 @@ func (l *Live) send(e store.TimelineEntry) {
 	l.sendLocked(e)
 }
 
-// sendLocked sends e unless it was sent already. A watcher too slow to
-// keep up misses it (the page still shows it on reload).
+// sendLocked sends e unless it was sent already.
 func (l *Live) sendLocked(e store.TimelineEntry) {
 	key := e.URI.String() + " " + e.CID
 	if _, dup := l.sent[key]; dup {
 		return
 	}
 	l.sent[key] = time.Now()
-	v := newStatusView(e.Status, e.Handle, l.now())
+	l.broadcast(liveEvent{name: "status", status: newStatusView(e.Status, e.Handle, l.now())})
+}
+
+// broadcast sends ev to every watcher; l.mu is held. A watcher too slow to
+// keep up misses it (the page is right on reload).
+func (l *Live) broadcast(ev liveEvent) {
 	for ch := range l.subs {
 		select {
-		case ch <- v:
+		case ch <- ev:
 		default:
 		}
 	}
@@ -276,12 +302,12 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, flusher http
 			return
 		case <-keepalive.C:
 			fmt.Fprint(w, ": keepalive\n\n")
-		case v := <-ch:
-			b, err := json.Marshal(v)
+		case ev := <-ch:
+			b, err := json.Marshal(ev.data())
 			if err != nil {
 				continue
 			}
-			fmt.Fprintf(w, "event: status\ndata: %s\n\n", b)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.name, b)
 		}
 		flusher.Flush()
 	}

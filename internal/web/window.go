@@ -96,6 +96,27 @@ func changedAuthors(old *timelineWindow, entries []store.TimelineEntry) []syntax
 	return out
 }
 
+// goneFrom lists the statuses of old that entries, the next window, lost
+// other than by being pushed past its end by newer ones: deleted, or their
+// account hidden.
+func goneFrom(old *timelineWindow, entries []store.TimelineEntry) []syntax.ATURI {
+	if old == nil {
+		return nil
+	}
+	present := make(map[syntax.ATURI]bool, len(entries))
+	for _, e := range entries {
+		present[e.URI] = true
+	}
+	var out []syntax.ATURI
+	for _, e := range old.entries {
+		if present[e.URI] || len(entries) == windowSize && timelineOrder(e.TimelineEntry, entries[len(entries)-1]) > 0 {
+			continue
+		}
+		out = append(out, e.URI)
+	}
+	return out
+}
+
 // buildWindow renders the window of entries (sorted, at most windowSize)
 // as of now, reusing the lines of old that did not change.
 func buildWindow(v *views, old *timelineWindow, entries []store.TimelineEntry, now time.Time) (*timelineWindow, error) {
