@@ -11,7 +11,9 @@ import (
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
+	"github.com/statusphere/statusphere/internal/pgtest"
 	"github.com/statusphere/statusphere/internal/store"
+	"github.com/statusphere/statusphere/internal/store/storetest"
 )
 
 // homeView is what a GET / shows: the timeline's AT-URIs, the selected
@@ -164,20 +166,35 @@ func TestLogoutEndsCachedSession(t *testing.T) {
 }
 
 // TestAnotherProcessRowsAppearAfterPoll: rows that another process stores
-// in the same database (a second Store on the file), deletes or changes
-// show after one poll, and the affected user's own status with them.
+// in the same database (a second Store on it), deletes or changes show
+// after one poll, and the affected user's own status with them; on SQLite
+// and PostgreSQL.
 func TestAnotherProcessRowsAppearAfterPoll(t *testing.T) {
-	path := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
-	mine, err := store.Open(t.Context(), path)
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			url := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
+			if dialect == "postgres" {
+				url = pgtest.Start(t)
+			}
+			mine, other := openStore(t, url), openStore(t, url)
+			testAnotherProcess(t, mine, other)
+		})
+	}
+}
+
+// openStore opens the store at url until the test ends.
+func openStore(t *testing.T, url string) *store.Store {
+	t.Helper()
+	st, err := store.Open(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer mine.Close()
-	other, err := store.Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// testAnotherProcess serves from mine what other writes.
+func testAnotherProcess(t *testing.T, mine, other *store.Store) {
 	e := newTestEnv(t, func(d *Deps) { d.Store = mine })
 	e.st = mine
 	cookie := e.session(t, aliceDID)
