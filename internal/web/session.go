@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/textproto"
+	"strings"
 	"time"
 
 	"github.com/statusphere/statusphere/internal/store"
@@ -27,11 +29,11 @@ func (s *Server) currentSession(r *http.Request) (store.WebSession, bool, error)
 
 // sessionAt is currentSession at now.
 func (s *Server) sessionAt(r *http.Request, now time.Time) (store.WebSession, bool, error) {
-	c, err := r.Cookie(cookieName)
-	if err != nil || len(c.Value) < 20 || len(c.Value) > 100 {
+	value, ok := sessionCookieValue(r)
+	if !ok || len(value) < 20 || len(value) > 100 {
 		return store.WebSession{}, false, nil
 	}
-	sum := sha256.Sum256([]byte(c.Value))
+	sum := sha256.Sum256([]byte(value))
 	now = now.UTC()
 	if ws, ok := s.users.sessions.get(sum, now); ok {
 		if now.Before(ws.ExpiresAt) {
@@ -50,6 +52,26 @@ func (s *Server) sessionAt(r *http.Request, now time.Time) (store.WebSession, bo
 	}
 	s.users.sessions.put(sum, ws, now, gen)
 	return ws, true, nil
+}
+
+// sessionCookieValue returns the value of the session cookie, reading the
+// Cookie headers without parsing (and allocating) every cookie as
+// [http.Request.Cookie] does. A value that is not a session's (malformed
+// or forged) matches no session.
+func sessionCookieValue(r *http.Request) (string, bool) {
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			name, value, ok := strings.Cut(textproto.TrimString(part), "=")
+			if !ok || name != cookieName {
+				continue
+			}
+			if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
+				value = value[1 : len(value)-1]
+			}
+			return value, true
+		}
+	}
+	return "", false
 }
 
 // startSession creates a web session for an OAuth session and sets its cookie.
