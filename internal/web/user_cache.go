@@ -14,7 +14,9 @@ import (
 // before the database is read again. Changes made by this process
 // invalidate them at once (logout, a new status, a poll that saw the
 // author's statuses change; an expired session is never used); this
-// bounds how long one made by another process can go unseen.
+// bounds how long one made by another process can go unseen (up to twice
+// as long while the one view that reads it again waits for the database:
+// the others go on with the cached value rather than all query at once).
 const userRecheck = time.Second
 
 // maxCachedUsers bounds each of the caches; beyond it, lookups go to the
@@ -39,14 +41,21 @@ type cacheMap[K comparable, V any] struct {
 }
 
 type cached[V any] struct {
-	v  V
-	at time.Time // when it was read or set
+	v          V
+	at         time.Time   // when it was read or set
+	refreshing atomic.Bool // a caller was told to read it again
 }
 
 // get returns the value of k if it was read less than userRecheck ago.
+// Past that, the first caller is told to read it again (ok false) and the
+// others get the cached value while it does, up to twice userRecheck.
 func (c *cacheMap[K, V]) get(k K, now time.Time) (V, bool) {
 	if e, ok := c.m.Load(k); ok {
-		if e := e.(*cached[V]); now.Sub(e.at) < userRecheck && !now.Before(e.at) {
+		e := e.(*cached[V])
+		switch age := now.Sub(e.at); {
+		case age < userRecheck: // (negative: read after this view began)
+			return e.v, true
+		case age < 2*userRecheck && !e.refreshing.CompareAndSwap(false, true):
 			return e.v, true
 		}
 	}
@@ -61,6 +70,9 @@ func (c *cacheMap[K, V]) stamp() uint64 { return c.gen.Load() }
 // was forgotten or set since.
 func (c *cacheMap[K, V]) put(k K, v V, now time.Time, gen uint64) {
 	if c.gen.Load() != gen || c.n.Load() >= maxCachedUsers {
+		if e, ok := c.m.Load(k); ok { // let the next caller read it again
+			e.(*cached[V]).refreshing.Store(false)
+		}
 		return
 	}
 	if _, loaded := c.m.Swap(k, &cached[V]{v: v, at: now}); !loaded {
@@ -95,7 +107,7 @@ func (c *cacheMap[K, V]) forget(k K) {
 // prune drops the values too old to be used.
 func (c *cacheMap[K, V]) prune(now time.Time) {
 	c.m.Range(func(k, e any) bool {
-		if now.Sub(e.(*cached[V]).at) >= userRecheck {
+		if now.Sub(e.(*cached[V]).at) >= 2*userRecheck {
 			if c.m.CompareAndDelete(k, e) {
 				c.n.Add(-1)
 			}
