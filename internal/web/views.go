@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -122,31 +123,38 @@ var (
 
 // writeHTML writes a rendered page.
 func writeHTML(w http.ResponseWriter, status int, b []byte) {
-	writeHTMLParts(w, status, b)
+	writeHTMLLength(w, status, []string{strconv.Itoa(len(b))}, b)
 }
 
-// writeHTMLParts writes a page made of parts, with its length, without
-// joining them.
+// writeHTMLParts writes a page made of parts, with its length, in one
+// write from a pooled buffer.
 func writeHTMLParts(w http.ResponseWriter, status int, parts ...[]byte) {
-	n := 0
+	buf := pagePool.Get().(*[]byte)
+	page := (*buf)[:0]
 	for _, p := range parts {
-		n += len(p)
+		page = append(page, p...)
 	}
-	writeHTMLLength(w, status, []string{strconv.Itoa(n)}, parts...)
+	writeHTMLLength(w, status, []string{strconv.Itoa(len(page))}, page)
+	if cap(page) <= maxPooledPage {
+		*buf = page
+		pagePool.Put(buf)
+	}
 }
 
-// writeHTMLLength writes a page made of parts whose Content-Length is length.
-func writeHTMLLength(w http.ResponseWriter, status int, length []string, parts ...[]byte) {
+// pagePool holds the buffers pages are assembled in; maxPooledPage bounds
+// the buffers it keeps.
+var pagePool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledPage = 64 << 10
+
+// writeHTMLLength writes page, whose Content-Length is length.
+func writeHTMLLength(w http.ResponseWriter, status int, length []string, page []byte) {
 	h := w.Header()
 	h["Content-Type"] = htmlContentType
 	h["Cache-Control"] = noStore
 	h["Content-Length"] = length
 	w.WriteHeader(status)
-	for _, p := range parts {
-		if _, err := w.Write(p); err != nil {
-			return // the client went away
-		}
-	}
+	w.Write(page) //nolint:errcheck // the client went away
 }
 
 // files serves the files of fsys, and 404 for a directory: no listing.
