@@ -8,7 +8,16 @@
 // "ingest" check of [Deps.Checks] fails).
 //
 // Pages are server-rendered with html/template from embedded templates and
-// work without JavaScript; app.js only spares the reload. Every
+// work without JavaScript; app.js only spares the reload. A view of the
+// home page makes no query: the timeline is the [Live] hub's window of the
+// newest statuses, kept by local posts and by [Server.Watch]'s poll of the
+// store (which also sees deletes, hidden accounts and other processes'
+// rows) and rendered once per version with its "top today" strip (again
+// each minute for the lines' relative times); sessions, their grants,
+// latest statuses and display names are cached and invalidated by logout,
+// expiry and new statuses (see userRecheck); the rest of the page is
+// rendered once. The logged-out page is kept whole per window version and
+// "behind" state. Every
 // state-changing route is behind [http.CrossOriginProtection]; a login
 // starts only from a same-origin POST, rate-limited per client address and
 // in all ([Limits]). Every response forbids framing and sniffing and allows

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/statusphere/statusphere/internal/store"
 )
 
 // waitLong bounds waits for something that must happen; it is no timing
@@ -24,7 +26,9 @@ func eventsCases() []routeCase {
 			go func() {
 				waitForWatchers(e.s.Live, 1)
 				row := e.addStatus(t, bobDID, "3kaaaaaaaaaa2", "🚀", time.Now().UTC())
-				e.s.Live.publish(newStatusView(row, "bob.test", time.Now()), row.CID)
+				if err := e.s.Live.publish(store.TimelineEntry{Status: row, Handle: "bob.test"}); err != nil {
+					t.Error(err)
+				}
 				e.s.Close()
 			}()
 			return request(http.MethodGet, "/events", "", "")

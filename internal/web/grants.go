@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"time"
 
 	"github.com/statusphere/statusphere/internal/store"
 )
@@ -21,4 +22,23 @@ func (s *Server) CanWriteNotes(ctx context.Context, ws store.WebSession) bool {
 		return false
 	}
 	return g.CanWriteNotes()
+}
+
+// notesAllowed is [Server.CanWriteNotes], cached like the session (see
+// [userRecheck]) so that a view reads no OAuth session. A grant that
+// cannot be read counts as no and is read again by the next view.
+func (s *Server) notesAllowed(ctx context.Context, ws store.WebSession, now time.Time) bool {
+	k := grantKey{did: ws.DID, sessionID: ws.OAuthSessionID}
+	if ok, hit := s.users.notes.get(k, now); hit {
+		return ok
+	}
+	gen := s.users.notes.stamp()
+	g, err := s.Auth.Granted(ctx, ws.DID, ws.OAuthSessionID)
+	if err != nil {
+		s.Log.Info("reading the session's granted scope", "did", ws.DID, "error", err)
+		return false
+	}
+	ok := g.CanWriteNotes()
+	s.users.notes.put(k, ok, now, gen)
+	return ok
 }

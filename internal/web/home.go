@@ -24,7 +24,9 @@ var statusOptions = []string{
 // timelineSize is how many statuses the home page shows.
 const timelineSize = 20
 
-// homePage is the data of templates/home.html.
+// homePage is the data of templates/home.html when the page is rendered
+// whole (with an error or a handle to show); other views are assembled
+// from [homeParts].
 type homePage struct {
 	User *userView
 	// NotesAllowed: the logged-in user's session may write notes; when it
@@ -36,8 +38,8 @@ type homePage struct {
 	SignupPDS        string // the "Create an account" form's PDS
 	Options          []string
 	Mine             string
-	Timeline         []statusView
-	Top              []topStatus // today's most posted statuses
+	Timeline         template.HTML // the rendered status lines
+	Top              []topStatus   // today's most posted statuses
 	// Behind says the ingester is disconnected: the timeline may miss
 	// the latest statuses.
 	Behind bool
@@ -75,67 +77,94 @@ func (v statusView) URIAttr() template.HTMLAttr {
 	return template.HTMLAttr(`data-uri="` + html.EscapeString(v.URI) + `"`)
 }
 
-// home serves GET /. The logged-out page is the same for every visitor, so
-// it is rendered at most once per [publicPageTTL] or new status (unless
-// the timeline is behind, which the page then says).
+// home serves GET /. No view queries the database: the timeline is the
+// live hub's window, rendered once per version with its "top today" strip;
+// sessions, their grants, latest statuses and display names are cached.
+// The logged-out page is the same for every visitor and kept whole per
+// window version and "behind" state.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	if _, err := r.Cookie(cookieName); err != nil && !s.behind(r.Context()) {
-		if b, ok := s.public.get(s.Live.Version()); ok {
-			writeHTML(w, http.StatusOK, b)
-			return
-		}
+	ctx, now := r.Context(), s.now()
+	ws, ok, err := s.sessionAt(r, now)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
 	}
-	s.renderHome(w, r, http.StatusOK, homePage{})
+	tl, err := s.Live.current(ctx, s.Store, now)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	behind := s.behind(ctx)
+	if !ok {
+		p := s.publicPage(tl, behind)
+		writeHTMLLength(w, http.StatusOK, p.length, p.body)
+		return
+	}
+	mine, err := s.latestStatus(ctx, ws.DID, now)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	p := s.views.home
+	notice := p.notice(behind)
+	card := s.profile(ctx, ws.DID, now).cardFor(s.notesAllowed(ctx, ws, now))
+	writeHTMLParts(w, http.StatusOK, p.top, notice, card, p.options(mine), tl.block, p.bottom)
 }
 
-// renderHome fills in the timeline and the user, then renders the page.
+// publicPage returns the logged-out home page of the window tl, with the
+// "behind" notice if behind.
+func (s *Server) publicPage(tl *timelineWindow, behind bool) *publicPage {
+	if p, ok := s.public.get(tl, behind); ok {
+		return p
+	}
+	p := s.views.home
+	return s.public.put(tl, behind, slices.Concat(p.top, p.notice(behind), p.loginCard, p.optionsOut, tl.block, p.bottom))
+}
+
+// latestStatus returns the user's latest status ("" for none), cached.
+func (s *Server) latestStatus(ctx context.Context, did syntax.DID, now time.Time) (string, error) {
+	if mine, ok := s.users.statuses.get(did, now); ok {
+		return mine, nil
+	}
+	gen := s.users.statuses.stamp()
+	st, err := s.Store.LatestStatus(ctx, did)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	s.users.statuses.put(did, st.Status, now, gen)
+	return st.Status, nil
+}
+
+// renderHome renders the whole home page with page's error or handle.
 func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, page homePage) {
-	ctx := r.Context()
-	ws, ok, err := s.currentSession(r)
+	ctx, now := r.Context(), s.now()
+	ws, ok, err := s.sessionAt(r, now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	if ok {
-		page.User = &userView{DID: ws.DID, DisplayName: s.displayName(ctx, ws.DID)}
-		if page.NotesAllowed = s.CanWriteNotes(ctx, ws); !page.NotesAllowed {
+		page.User = &userView{DID: ws.DID, DisplayName: orFriend(s.profile(ctx, ws.DID, now).name)}
+		if page.NotesAllowed = s.notesAllowed(ctx, ws, now); !page.NotesAllowed {
 			page.NotesUnavailable = msgNotesUnavailable
 		}
-		mine, err := s.Store.LatestStatus(ctx, ws.DID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if page.Mine, err = s.latestStatus(ctx, ws.DID, now); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		page.Mine = mine.Status
 	}
-	entries, err := s.Store.Timeline(ctx, topWindow, time.Time{})
+	tl, err := s.Live.current(ctx, s.Store, now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	now := s.now()
-	for i, e := range entries {
-		if i == timelineSize {
-			break
-		}
-		page.Timeline = append(page.Timeline, newStatusView(e.Status, e.Handle, now))
-	}
-	page.Top = topToday(entries, now)
+	page.Timeline, page.Top = template.HTML(tl.lines), tl.top
 	page.Behind = s.behind(ctx)
 	if page.SignupPDS == "" {
 		page.SignupPDS = s.SignupPDS
 	}
 	page.Options = statusOptions
-	version := s.Live.Version() // before the query's result is used: a newer status forces a re-render
-	b, err := s.views.execute("home", page)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if page.User == nil && page.Error == "" && page.Handle == "" && page.SignupPDS == s.SignupPDS && !page.Behind && status == http.StatusOK {
-		s.public.put(b, version)
-	}
-	writeHTML(w, status, b)
+	s.render(w, r, status, "home", page)
 }
 
 // newStatusView describes st by its author's handle, or DID when unknown.
@@ -156,17 +185,14 @@ func newStatusView(st store.Status, handle string, now time.Time) statusView {
 	}
 }
 
-// topWindow is how many recent statuses the "top statuses today" strip
-// counts.
-const topWindow = 200
-
-// topToday counts today's statuses among entries (newest first) and
-// returns the five most posted, most first (ties: the one seen first).
-func topToday(entries []store.TimelineEntry, now time.Time) []topStatus {
+// topToday counts today's statuses among entries (newest first: the
+// window's) and returns the five most posted, most first (ties: the one
+// seen first).
+func topToday(entries []windowEntry, now time.Time) []topStatus {
 	var top []topStatus
 	index := map[string]int{}
 	for _, e := range entries {
-		if !sameDay(e.Status.CreatedAt, now) {
+		if !sameDay(e.CreatedAt, now) {
 			continue
 		}
 		i, ok := index[e.Status.Status]

@@ -2,41 +2,73 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	"github.com/statusphere/statusphere/internal/store"
 )
 
-// Live fans new statuses out to the browsers that watch the timeline
-// (GET /events, server-sent events). Statuses reach it two ways: the web
-// layer publishes its own optimistic writes at once, and [Live.Watch] polls
-// the database for what the ingester stored — in this process or another
-// one — so the timeline is live in split deployments too. One indexed query
-// per poll, whatever the number of watchers.
+// Live is the live timeline: it keeps the newest statuses in memory (the
+// window the home page is rendered from, without a query per view) and
+// fans new ones out to the browsers that watch the timeline (GET /events,
+// server-sent events). Statuses reach it two ways: the web layer publishes
+// its own optimistic writes at once, and [Server.Watch] polls the database
+// for what the ingester stored, deleted or hid — in this process or another
+// one — so the window and the stream are right in split deployments too.
+// One indexed query per poll, whatever the number of views and watchers.
 type Live struct {
-	mu      sync.Mutex
-	subs    map[chan statusView]struct{}
+	views *views
+	now   func() time.Time
+
+	window  atomic.Pointer[timelineWindow] // read by views without a lock
+	loading sync.Mutex                     // one first load at a time
+
+	mu      sync.Mutex // guards what follows, and every change of window
+	subs    map[chan liveEvent]struct{}
 	sent    map[string]time.Time // URI+CID → when it was published, to send each once
 	newest  time.Time            // the newest IndexedAt seen by the poller
-	version atomic.Uint64        // bumped by every status published
+	seq     uint64               // local publishes so far
+	pending []pendingStatus      // local publishes the last poll may not have seen
 }
 
-// Version changes whenever a new status is published.
-func (l *Live) Version() uint64 { return l.version.Load() }
+// pendingStatus is a status published locally, numbered.
+type pendingStatus struct {
+	seq   uint64
+	entry store.TimelineEntry
+}
 
-// NewLive returns an empty hub.
-func NewLive() *Live {
-	return &Live{subs: map[chan statusView]struct{}{}, sent: map[string]time.Time{}}
+// newLive returns an empty hub that renders with v on the clock now.
+func newLive(v *views, now func() time.Time) *Live {
+	return &Live{views: v, now: now, subs: map[chan liveEvent]struct{}{}, sent: map[string]time.Time{}}
+}
+
+// liveEvent is one server-sent event: a new status ("status"), or a status
+// that left the timeline because it was deleted or its account hidden
+// ("delete", with its URI).
+type liveEvent struct {
+	name   string
+	status statusView // of a "status" event
+	uri    string     // of a "delete" event
+}
+
+// data is the event's JSON payload.
+func (ev liveEvent) data() any {
+	if ev.name == "delete" {
+		return struct {
+			URI string `json:"uri"`
+		}{ev.uri}
+	}
+	return ev.status
 }
 
 // subscribe registers a watcher; cancel removes it.
-func (l *Live) subscribe() (<-chan statusView, func()) {
-	ch := make(chan statusView, 32)
+func (l *Live) subscribe() (<-chan liveEvent, func()) {
+	ch := make(chan liveEvent, 32)
 	l.mu.Lock()
 	l.subs[ch] = struct{}{}
 	l.mu.Unlock()
@@ -47,23 +79,166 @@ func (l *Live) subscribe() (<-chan statusView, func()) {
 	}
 }
 
-// publish sends v to every watcher, once per record version. A watcher too
-// slow to keep up misses it (the page still shows it on reload).
-func (l *Live) publish(v statusView, version string) {
+// current returns the window as of now, loading it from st on first use
+// and rendering it again when the day changed ("today" in its lines). Once
+// a minute, one view renders again the lines whose relative time changed
+// ("5m"); the others meanwhile use the window as it is.
+func (l *Live) current(ctx context.Context, st Store, now time.Time) (*timelineWindow, error) {
+	w := l.window.Load()
+	if w == nil {
+		return l.load(ctx, st)
+	}
+	switch {
+	case dayOf(now) > w.day:
+		l.mu.Lock()
+	case now.Unix()/60 > w.minute && l.mu.TryLock():
+	default:
+		return w, nil
+	}
+	defer l.mu.Unlock()
+	if w = l.window.Load(); dayOf(now) > w.day || now.Unix()/60 > w.minute {
+		nw, err := buildWindow(l.views, w, w.timelineEntries(), now)
+		if err != nil {
+			return nil, fmt.Errorf("render the timeline: %w", err)
+		}
+		l.window.Store(nw)
+		w = nw
+	}
+	return w, nil
+}
+
+// load reads the window from st if no poll has yet.
+func (l *Live) load(ctx context.Context, st Store) (*timelineWindow, error) {
+	l.loading.Lock()
+	defer l.loading.Unlock()
+	if w := l.window.Load(); w != nil {
+		return w, nil
+	}
+	start := l.mark()
+	entries, err := st.Timeline(ctx, windowSize, time.Time{})
+	if err != nil {
+		return nil, fmt.Errorf("load the timeline: %w", err)
+	}
+	if _, err := l.apply(entries, start); err != nil {
+		return nil, err
+	}
+	return l.window.Load(), nil
+}
+
+// mark numbers the local publishes so far, before a read of the store.
+func (l *Live) mark() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	key := v.URI + " " + version
+	return l.seq
+}
+
+// apply makes entries, the store's newest statuses as read after mark
+// returned start, the window, keeping the local publishes the read may
+// have missed. It returns the authors whose statuses changed.
+func (l *Live) apply(entries []store.TimelineEntry, start uint64) ([]syntax.DID, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var missed []store.TimelineEntry
+	kept := l.pending[:0]
+	for _, p := range l.pending {
+		if p.seq > start {
+			kept = append(kept, p)
+			missed = append(missed, p.entry)
+		}
+	}
+	l.pending = kept
+	if len(missed) > 0 {
+		entries = withEntries(entries, missed...)
+	}
+	old := l.window.Load()
+	if old.sameEntries(entries) {
+		return nil, nil
+	}
+	w, err := buildWindow(l.views, old, entries, l.now())
+	if err != nil {
+		return nil, fmt.Errorf("render the timeline: %w", err)
+	}
+	l.window.Store(w)
+	for _, uri := range goneFrom(old, entries) {
+		l.broadcast(liveEvent{name: "delete", uri: uri.String()})
+	}
+	return changedAuthors(old, entries), nil
+}
+
+// publish puts a status this process wrote in the window and sends it to
+// every watcher, once per record version.
+func (l *Live) publish(e store.TimelineEntry) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seq++
+	l.pending = append(l.pending, pendingStatus{seq: l.seq, entry: e})
+	if len(l.pending) > windowSize { // no poll for a while: only the newest can matter
+		l.pending = slices.Delete(l.pending, 0, len(l.pending)-windowSize)
+	}
+	var err error
+	if old := l.window.Load(); old != nil {
+		var w *timelineWindow
+		if w, err = buildWindow(l.views, old, withEntries(old.timelineEntries(), e), l.now()); err == nil {
+			l.window.Store(w)
+		}
+	}
+	l.sendLocked(e)
+	if err != nil {
+		return fmt.Errorf("render the timeline: %w", err)
+	}
+	return nil
+}
+
+// send sends a stored status to every watcher, once per record version.
+func (l *Live) send(e store.TimelineEntry) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sendLocked(e)
+}
+
+// sendLocked sends e unless it was sent already.
+func (l *Live) sendLocked(e store.TimelineEntry) {
+	key := e.URI.String() + " " + e.CID
 	if _, dup := l.sent[key]; dup {
 		return
 	}
 	l.sent[key] = time.Now()
-	l.version.Add(1)
+	l.broadcast(liveEvent{name: "status", status: newStatusView(e.Status, e.Handle, l.now())})
+}
+
+// broadcast sends ev to every watcher; l.mu is held. A watcher too slow to
+// keep up misses it (the page is right on reload).
+func (l *Live) broadcast(ev liveEvent) {
 	for ch := range l.subs {
 		select {
-		case ch <- v:
+		case ch <- ev:
 		default:
 		}
 	}
+}
+
+// fresh returns the indexes in entries (newest first) of the statuses
+// newer than any seen before, oldest first, and records them as seen. The
+// first poll only records: what is there at start-up is not news.
+func (l *Live) fresh(entries []store.TimelineEntry, first bool) []int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []int
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if !e.IndexedAt.After(l.newest) && !first {
+			continue
+		}
+		if e.IndexedAt.After(l.newest) {
+			l.newest = e.IndexedAt
+		}
+		if first {
+			l.sent[e.URI.String()+" "+e.CID] = time.Now()
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
 }
 
 // forgetOld drops dedup entries older than an hour.
@@ -75,145 +250,4 @@ func (l *Live) forgetOld() {
 			delete(l.sent, k)
 		}
 	}
-}
-
-// Watch polls the store every interval for statuses newer than the newest
-// seen, publishing them, until ctx ends.
-func (s *Server) Watch(ctx context.Context, interval time.Duration) {
-	l := s.Live
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	first := true
-	sweep := time.Now()
-	for {
-		entries, err := s.Store.Timeline(ctx, 50, time.Time{})
-		if err != nil && ctx.Err() == nil {
-			s.Log.Warn("live timeline poll", "error", err)
-		}
-		now := s.now()
-		// Oldest first, so watchers prepend in order.
-		for i := len(entries) - 1; i >= 0; i-- {
-			e := entries[i]
-			if !e.IndexedAt.After(l.newest) && !first {
-				continue
-			}
-			if e.IndexedAt.After(l.newest) {
-				l.newest = e.IndexedAt
-			}
-			if first {
-				l.publishSeen(e.URI.String() + " " + e.CID)
-				continue
-			}
-			if e.Handle == "" {
-				e.Handle = s.handleNow(ctx, e.AuthorDID)
-			}
-			l.publish(newStatusView(e.Status, e.Handle, now), e.CID)
-		}
-		first = false
-		if time.Since(sweep) > 10*time.Minute {
-			l.forgetOld()
-			sweep = time.Now()
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// handleNow resolves an author the identity table does not know yet, so a
-// live status shows a handle rather than a DID. It runs in the poller, never
-// on a request.
-func (s *Server) handleNow(ctx context.Context, did syntax.DID) string {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	id, err := s.Identities.Resolve(ctx, did)
-	if err != nil {
-		s.Log.Info("resolving a live status's author", "did", did, "error", err)
-		return ""
-	}
-	return id.Handle
-}
-
-// publishSeen marks a version as already shown (present at start-up).
-func (l *Live) publishSeen(key string) {
-	l.mu.Lock()
-	l.sent[key] = time.Now()
-	l.mu.Unlock()
-}
-
-// events serves GET /events: a server-sent-events stream of new statuses.
-// Open streams are bounded in all and per client address (429 beyond); a
-// stream ends after [Limits.StreamLifetime] and when the server closes,
-// and the browser's EventSource reconnects.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
-	select {
-	case <-s.closed:
-		http.Error(w, "The server is shutting down.", http.StatusServiceUnavailable)
-		return
-	default:
-	}
-	release, ok := s.streams.acquire(clientAddr(r))
-	if !ok {
-		w.Header().Set("Retry-After", "30")
-		http.Error(w, "Too many open event streams.", http.StatusTooManyRequests)
-		return
-	}
-	defer release()
-	// The write deadline of the server does not apply to this stream.
-	rc := http.NewResponseController(w)
-	rc.SetWriteDeadline(time.Time{}) //nolint:errcheck // not every writer supports it
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 2000\n\n")
-	flusher.Flush()
-	s.stream(r.Context(), w, flusher)
-}
-
-// stream sends statuses to one watcher until it leaves, the stream's
-// lifetime is over, or the server closes.
-func (s *Server) stream(ctx context.Context, w http.ResponseWriter, flusher http.Flusher) {
-	ch, cancel := s.Live.subscribe()
-	defer cancel()
-	keepalive := time.NewTicker(25 * time.Second)
-	defer keepalive.Stop()
-	lifetime := time.NewTimer(s.Limits.StreamLifetime)
-	defer lifetime.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.closed:
-			// Statuses published before the close still go out.
-			for len(ch) > 0 {
-				writeStatusEvent(w, <-ch)
-			}
-			flusher.Flush()
-			return
-		case <-lifetime.C:
-			return
-		case <-keepalive.C:
-			fmt.Fprint(w, ": keepalive\n\n")
-		case v := <-ch:
-			writeStatusEvent(w, v)
-		}
-		flusher.Flush()
-	}
-}
-
-// writeStatusEvent writes v as a "status" server-sent event.
-func writeStatusEvent(w http.ResponseWriter, v statusView) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return
-	}
-	fmt.Fprintf(w, "event: status\ndata: %s\n\n", b)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/testnet"
 )
 
@@ -36,9 +37,13 @@ func TestLiveNoDuplicate(t *testing.T) {
 
 	// The same status (record version) arrives on the stream, then a new one.
 	now := time.Now().UTC()
-	e.s.Live.publish(newStatusView(rendered, "bob.test", now), rendered.CID)
+	if err := e.s.Live.publish(store.TimelineEntry{Status: rendered, Handle: "bob.test"}); err != nil {
+		t.Fatal(err)
+	}
 	fresh := e.addStatus(t, aliceDID, "3kaaaaaaaaac2", "🦋", now)
-	e.s.Live.publish(newStatusView(fresh, "alice.test", now), fresh.CID)
+	if err := e.s.Live.publish(store.TimelineEntry{Status: fresh, Handle: "alice.test"}); err != nil {
+		t.Fatal(err)
+	}
 	step(t, b, "the new status arrives", chromedp.WaitVisible(`#timeline .status-line[data-uri="`+fresh.URI.String()+`"]`))
 
 	var uris []string

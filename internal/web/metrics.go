@@ -12,7 +12,28 @@ import (
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// routes holds each route's metrics resolved once, so a request takes
+	// no lock of the vectors (read-only after [httpMetrics.instrument]).
+	routes map[string]*routeMetrics
 }
+
+// routeMetrics are one route's duration and its counters of the usual
+// status codes.
+type routeMetrics struct {
+	duration prometheus.Observer
+	codes    map[int]prometheus.Counter
+}
+
+// counter returns the route's counter of code, if resolved (rm may be nil).
+func (rm *routeMetrics) counter(code int) prometheus.Counter {
+	if rm == nil {
+		return nil
+	}
+	return rm.codes[code]
+}
+
+// commonCodes are the status codes whose counters are resolved up front.
+var commonCodes = []int{200, 204, 206, 301, 302, 303, 304, 400, 401, 403, 404, 405, 413, 429, statusClientClosed, 500, 502, 503}
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	m := &httpMetrics{
@@ -53,18 +74,44 @@ func (r *statusRecorder) Flush() {
 	}
 }
 
-// instrument records each request under the route pattern that served it.
-func (m *httpMetrics) instrument(next http.Handler) http.Handler {
+// notFoundPattern is the route of the 404 page: what no other route matches.
+const notFoundPattern = "GET /"
+
+// instrument records each request under the route pattern that served it
+// ("unmatched" for none, or the 404 page); the metrics of patterns are
+// resolved up front.
+func (m *httpMetrics) instrument(next http.Handler, patterns []string) http.Handler {
+	m.routes = map[string]*routeMetrics{}
+	for _, p := range append(patterns, "unmatched") {
+		if p == notFoundPattern {
+			continue
+		}
+		rm := &routeMetrics{duration: m.duration.WithLabelValues(p), codes: map[int]prometheus.Counter{}}
+		for _, code := range commonCodes {
+			rm.codes[code] = m.requests.WithLabelValues(p, strconv.Itoa(code))
+		}
+		m.routes[p] = rm
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		route := r.Pattern // set by the mux on this request
-		if route == "" {
+		if route == "" || route == notFoundPattern {
 			route = "unmatched"
 		}
-		m.requests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
-		if route != "GET /events" {
+		rm, ok := m.routes[route]
+		if c := rm.counter(rec.code); c != nil {
+			c.Inc()
+		} else {
+			m.requests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
+		}
+		if route == "GET /events" {
+			return
+		}
+		if ok {
+			rm.duration.Observe(time.Since(start).Seconds())
+		} else {
 			m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		}
 	})

@@ -33,7 +33,7 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	// Replace any earlier web session of this browser.
 	if old, ok, err := s.currentSession(r); err == nil && ok {
-		s.Store.DeleteWebSession(ctx, old.ID) //nolint:errcheck // it expires anyway
+		s.deleteSession(ctx, old.ID) //nolint:errcheck // it expires anyway
 	}
 	if err := s.startSession(ctx, w, store.WebSession{DID: did, OAuthSessionID: sessionID}); err != nil {
 		s.serverError(w, r, err)

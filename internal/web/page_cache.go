@@ -1,37 +1,38 @@
 package web
 
 import (
-	"sync"
-	"time"
+	"strconv"
+	"sync/atomic"
 )
 
-// publicPageTTL bounds how stale the cached logged-out home page may be:
-// new statuses replace it at once; a delete or a hidden account within
-// this time.
-const publicPageTTL = time.Second
-
-// pageCache holds the rendered logged-out home page, so that a crowd of
-// visitors costs one query and one render per second, not one each.
+// pageCache holds the logged-out home page of one timeline window and
+// "behind" state: the same for every visitor, so it is assembled once per
+// window version (and again when the ingester's connection changes).
+// Views read it without a lock; a new window or state replaces it.
 type pageCache struct {
-	mu      sync.RWMutex
-	body    []byte
-	at      time.Time
-	version uint64
+	p atomic.Pointer[publicPage]
 }
 
-// get returns the page if it is fresh and no status is newer than it.
-func (c *pageCache) get(version uint64) ([]byte, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.body == nil || c.version != version || time.Since(c.at) > publicPageTTL {
-		return nil, false
+// publicPage is a page and the window and state it shows.
+type publicPage struct {
+	window *timelineWindow
+	behind bool // the page says the timeline may be behind
+	body   []byte
+	length []string // the Content-Length header's value
+}
+
+// get returns the page of the window w in the state behind, if cached.
+func (c *pageCache) get(w *timelineWindow, behind bool) (*publicPage, bool) {
+	if p := c.p.Load(); p != nil && p.window == w && p.behind == behind {
+		return p, true
 	}
-	return c.body, true
+	return nil, false
 }
 
-// put stores a page rendered from the timeline as of version.
-func (c *pageCache) put(body []byte, version uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.body, c.at, c.version = body, time.Now(), version
+// put caches body, the page of the window w in the state behind, and
+// returns it.
+func (c *pageCache) put(w *timelineWindow, behind bool, body []byte) *publicPage {
+	p := &publicPage{window: w, behind: behind, body: body, length: []string{strconv.Itoa(len(body))}}
+	c.p.Store(p)
+	return p
 }

@@ -26,19 +26,30 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /xrpc/org.gostatusphere.getViewerStatus", s.getViewerStatus)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", s.views.static))
 	mux.HandleFunc("GET /favicon.ico", s.favicon)
-	mux.HandleFunc("GET /", s.notFound)
+	mux.HandleFunc("GET /", s.notFound) // = notFoundPattern
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)
 	}
 
 	csrf := http.NewCrossOriginProtection()
-	return s.metrics.instrument(securityHeaders(limitBody(csrf.Handler(mux)), s.Secure))
+	return s.metrics.instrument(securityHeaders(limitBody(csrf.Handler(mux)), s.Secure), s.patterns())
+}
+
+// patterns lists the route patterns: those of routes and of Extra.
+func (s *Server) patterns() []string {
+	out := []string{"GET /{$}", "GET /login", "POST /login", "POST /signup", "GET /oauth/callback", "POST /logout", "POST /status",
+		"GET /events", "GET /lexicons", "GET /healthz", "GET /oauth-client-metadata.json", "GET /oauth/jwks.json",
+		"GET /.well-known/did.json", "GET /xrpc/org.gostatusphere.getViewerStatus", "GET /static/", "GET /favicon.ico", "GET /"}
+	for pattern := range s.Extra {
+		out = append(out, pattern)
+	}
+	return out
 }
 
 // limitBody caps request bodies at maxBody.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		next.ServeHTTP(w, r)

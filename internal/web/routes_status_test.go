@@ -109,9 +109,9 @@ func TestStatusPostPublishesLive(t *testing.T) {
 	w := e.do(postStatusAs(`{"status":"🦋"}`)(t, e))
 	checkResponse(t, w, http.StatusOK)
 	select {
-	case v := <-ch:
-		if v.Status != "🦋" || !strings.HasPrefix(v.URI, "at://"+aliceDID.String()+"/") {
-			t.Errorf("published %+v", v)
+	case ev := <-ch:
+		if v := ev.status; ev.name != "status" || v.Status != "🦋" || !strings.HasPrefix(v.URI, "at://"+aliceDID.String()+"/") {
+			t.Errorf("published %+v", ev)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("nothing published")

@@ -101,12 +101,14 @@ type Deps struct {
 // Server serves the app.
 type Server struct {
 	Deps
-	// Live feeds GET /events; run [Server.Watch] to include ingested statuses.
+	// Live is the timeline the home page shows and GET /events streams;
+	// run [Server.Watch] to keep it in step with the store.
 	Live      *Live
 	views     *views
 	metrics   *httpMetrics
 	handler   http.Handler
 	profiles  *profileCache
+	users     userCache
 	public    pageCache
 	tids      *syntax.TIDClock
 	logins    *rateLimit    // login starts per window
@@ -128,19 +130,20 @@ func New(d Deps) (*Server, error) {
 	if d.SessionMaxAge <= 0 {
 		d.SessionMaxAge = 30 * 24 * time.Hour
 	}
-	v, err := parseViews()
+	v, err := parseViews(d.SignupPDS)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	d.Limits = d.Limits.withDefaults()
 	s := &Server{
-		Deps: d, Live: NewLive(), views: v, metrics: newHTTPMetrics(d.Metrics), profiles: newProfileCache(5 * time.Minute),
+		Deps: d, views: v, metrics: newHTTPMetrics(d.Metrics), profiles: newProfileCache(5 * time.Minute),
 		tids:      syntax.NewTIDClock(uint(time.Now().UnixNano() % 1024)),
 		loginGate: newGate(d.Limits.LoginsInFlight, d.Limits.LoginsInFlightPerAddr),
 		streams:   newGate(d.Limits.Streams, d.Limits.StreamsPerAddr),
 		closed:    make(chan struct{}),
 		now:       time.Now,
 	}
+	s.Live = newLive(v, func() time.Time { return s.now() })
 	s.logins = newRateLimit(d.Limits.LoginStarts, d.Limits.LoginStartsPerAddr, d.Limits.LoginWindow, func() time.Time { return s.now() })
 	s.handler = s.routes()
 	return s, nil

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/textproto"
+	"strings"
 	"time"
 
 	"github.com/statusphere/statusphere/internal/store"
@@ -20,20 +22,56 @@ const cookieName = "statusphere_session"
 
 // currentSession returns the request's live web session. A missing, forged,
 // unknown or expired cookie is simply "logged out" (ok false); only a
-// database failure is an error.
+// database failure is an error. Sessions are cached (see [userRecheck]).
 func (s *Server) currentSession(r *http.Request) (store.WebSession, bool, error) {
-	c, err := r.Cookie(cookieName)
-	if err != nil || len(c.Value) < 20 || len(c.Value) > 100 {
+	return s.sessionAt(r, s.now())
+}
+
+// sessionAt is currentSession at now.
+func (s *Server) sessionAt(r *http.Request, now time.Time) (store.WebSession, bool, error) {
+	value, ok := sessionCookieValue(r)
+	if !ok || len(value) < 20 || len(value) > 100 {
 		return store.WebSession{}, false, nil
 	}
-	ws, err := s.Store.WebSession(r.Context(), sessionKey(c.Value), time.Now().UTC())
+	sum := sha256.Sum256([]byte(value))
+	now = now.UTC()
+	if ws, ok := s.users.sessions.get(sum, now); ok {
+		if now.Before(ws.ExpiresAt) {
+			return ws, true, nil
+		}
+		s.users.sessions.forget(sum)
+		return store.WebSession{}, false, nil
+	}
+	gen := s.users.sessions.stamp()
+	ws, err := s.Store.WebSession(r.Context(), hex.EncodeToString(sum[:]), now)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.WebSession{}, false, nil
 	}
 	if err != nil {
 		return store.WebSession{}, false, fmt.Errorf("web: load session: %w", err)
 	}
+	s.users.sessions.put(sum, ws, now, gen)
 	return ws, true, nil
+}
+
+// sessionCookieValue returns the value of the session cookie, reading the
+// Cookie headers without parsing (and allocating) every cookie as
+// [http.Request.Cookie] does. A value that is not a session's (malformed
+// or forged) matches no session.
+func sessionCookieValue(r *http.Request) (string, bool) {
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			name, value, ok := strings.Cut(textproto.TrimString(part), "=")
+			if !ok || name != cookieName {
+				continue
+			}
+			if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
+				value = value[1 : len(value)-1]
+			}
+			return value, true
+		}
+	}
+	return "", false
 }
 
 // startSession creates a web session for an OAuth session and sets its cookie.
@@ -61,7 +99,19 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, ws sto
 // endSession deletes the web session and clears its cookie.
 func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, ws store.WebSession) error {
 	clearCookie(w, s.Secure)
-	if err := s.Store.DeleteWebSession(ctx, ws.ID); err != nil {
+	return s.deleteSession(ctx, ws.ID)
+}
+
+// deleteSession deletes the web session with this ID, and its cached copy.
+func (s *Server) deleteSession(ctx context.Context, id string) error {
+	var sum [32]byte
+	if n, err := hex.Decode(sum[:], []byte(id)); err == nil && n == len(sum) {
+		// Before and after the delete: a view that read the row before
+		// it was deleted does not cache it (see cacheMap.put).
+		s.users.sessions.forget(sum)
+		defer s.users.sessions.forget(sum)
+	}
+	if err := s.Store.DeleteWebSession(ctx, id); err != nil {
 		return fmt.Errorf("web: delete session: %w", err)
 	}
 	return nil

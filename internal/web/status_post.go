@@ -106,25 +106,28 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeFailed(w, r, ws, err)
 		return
 	}
-	view, err := s.storeWritten(ctx, ws.DID, rkey, record, written, now)
+	entry, err := s.storeWritten(ctx, ws.DID, rkey, record, written, now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.Live.publish(view, written.CID)
+	s.users.statuses.set(ws.DID, entry.Status.Status, s.now())
+	if err := s.Live.publish(entry); err != nil {
+		s.Log.Error("showing a posted status", "uri", entry.URI, "error", err)
+	}
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusOK, view)
+		writeJSON(w, http.StatusOK, newStatusView(entry.Status, entry.Handle, now))
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // storeWritten stores a record the PDS accepted (the optimistic update) and
-// returns its timeline line.
-func (s *Server) storeWritten(ctx context.Context, did syntax.DID, rkey syntax.RecordKey, record statusphere.Status, written Written, now time.Time) (statusView, error) {
+// returns its timeline entry.
+func (s *Server) storeWritten(ctx context.Context, did syntax.DID, rkey syntax.RecordKey, record statusphere.Status, written Written, now time.Time) (store.TimelineEntry, error) {
 	raw, err := json.Marshal(record)
 	if err != nil {
-		return statusView{}, fmt.Errorf("encode record: %w", err)
+		return store.TimelineEntry{}, fmt.Errorf("encode record: %w", err)
 	}
 	st := store.Status{
 		URI: written.URI, AuthorDID: did, RKey: rkey, Status: record.Status, CID: written.CID,
@@ -139,7 +142,7 @@ func (s *Server) storeWritten(ctx context.Context, did syntax.DID, rkey syntax.R
 	if id, err := s.Store.Identity(ctx, did); err == nil {
 		handle = id.Handle
 	}
-	return newStatusView(st, handle, now), nil
+	return store.TimelineEntry{Status: st, Handle: handle}, nil
 }
 
 // writeFailed maps a failed PDS write to an answer the user can act on.

@@ -171,6 +171,7 @@ type fakeAuth struct {
 	sessionErr   error // WithSession's error
 	confidential bool
 	granted      []string // Granted's scopes; nil: what the app asks for
+	grants       int      // Granted calls
 }
 
 func (f *fakeAuth) StartLogin(ctx context.Context, identifier string) (string, error) {
@@ -235,6 +236,7 @@ func (f *fakeAuth) IsConfidential() bool { return f.confidential }
 func (f *fakeAuth) Granted(ctx context.Context, did syntax.DID, sessionID string) (ouroauth.Grant, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.grants++
 	if f.sessionErr != nil {
 		return ouroauth.Grant{}, f.sessionErr
 	}

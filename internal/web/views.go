@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,15 +22,19 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// views holds the parsed pages and the static assets with hashed URLs.
+// views holds the parsed pages, the static assets with hashed URLs, and
+// the parts of the home page rendered once.
 type views struct {
 	pages  map[string]*template.Template
 	static http.Handler
 	hashes map[string]string // asset name → content hash
+	home   *homeParts
 }
 
-// parseViews parses every page with the layout; it fails on a bad template.
-func parseViews() (*views, error) {
+// parseViews parses every page with the layout and renders the home
+// page's parts (its sign-up form offering signupPDS); it fails on a bad
+// template.
+func parseViews(signupPDS string) (*views, error) {
 	v := &views{pages: map[string]*template.Template{}, hashes: map[string]string{}}
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
@@ -67,6 +73,9 @@ func parseViews() (*views, error) {
 		}
 		v.pages[strings.TrimSuffix(base, ".html")] = t
 	}
+	if v.home, err = v.homeParts(signupPDS); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
@@ -91,23 +100,63 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 
 // execute renders page with data.
 func (v *views) execute(page string, data any) ([]byte, error) {
+	return v.executePart(page, "layout", data)
+}
+
+// executePart renders the template named part of page with data.
+func (v *views) executePart(page, part string, data any) ([]byte, error) {
 	t, ok := v.pages[page]
 	if !ok {
 		return nil, fmt.Errorf("no page %q", page)
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return nil, fmt.Errorf("render %s: %w", page, err)
+	if err := t.ExecuteTemplate(&buf, part, data); err != nil {
+		return nil, fmt.Errorf("render %s %s: %w", page, part, err)
 	}
 	return buf.Bytes(), nil
 }
 
+// Header values shared by every HTML response (a header map holds slices;
+// these are never modified).
+var (
+	htmlContentType = []string{"text/html; charset=utf-8"}
+	noStore         = []string{"no-store"}
+)
+
 // writeHTML writes a rendered page.
 func writeHTML(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	writeHTMLLength(w, status, []string{strconv.Itoa(len(b))}, b)
+}
+
+// writeHTMLParts writes a page made of parts, with its length, in one
+// write from a pooled buffer.
+func writeHTMLParts(w http.ResponseWriter, status int, parts ...[]byte) {
+	buf := pagePool.Get().(*[]byte)
+	page := (*buf)[:0]
+	for _, p := range parts {
+		page = append(page, p...)
+	}
+	writeHTMLLength(w, status, []string{strconv.Itoa(len(page))}, page)
+	if cap(page) <= maxPooledPage {
+		*buf = page
+		pagePool.Put(buf)
+	}
+}
+
+// pagePool holds the buffers pages are assembled in; maxPooledPage bounds
+// the buffers it keeps.
+var pagePool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledPage = 64 << 10
+
+// writeHTMLLength writes page, whose Content-Length is length.
+func writeHTMLLength(w http.ResponseWriter, status int, length []string, page []byte) {
+	h := w.Header()
+	h["Content-Type"] = htmlContentType
+	h["Cache-Control"] = noStore
+	h["Content-Length"] = length
 	w.WriteHeader(status)
-	w.Write(b) //nolint:errcheck // the client went away
+	w.Write(page) //nolint:errcheck // the client went away
 }
 
 // files serves the files of fsys, and 404 for a directory: no listing.

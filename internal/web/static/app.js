@@ -122,6 +122,14 @@
     events.addEventListener('status', (ev) => {
       try { addStatus(JSON.parse(ev.data)); } catch (err) { /* a bad event is skipped */ }
     });
+    // A status deleted, or whose account was hidden, leaves the timeline.
+    events.addEventListener('delete', (ev) => {
+      try {
+        const uri = JSON.parse(ev.data).uri;
+        const line = uri && document.querySelector('#timeline [data-uri="' + CSS.escape(uri) + '"]');
+        if (line) line.remove();
+      } catch (err) { /* a bad event is skipped */ }
+    });
   }
 
   function showError(msg) {

@@ -1,0 +1,106 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+)
+
+// homeParts are the pieces of the home page rendered once from the
+// templates, so that a view only writes byte slices one after the other:
+// the layout around the content, the login card, and the status options
+// in every state. The timeline block comes from the live hub's window
+// (rendered once per version), the logged-in card from the profile cache
+// (once per display name).
+type homeParts struct {
+	top, bottom []byte       // the layout before and after the content
+	behind      []byte       // the notice that the timeline may be behind
+	loginCard   []byte       // the card of a visitor: the login and sign-up forms
+	optionsOut  []byte       // the options, disabled (logged out)
+	optionsIn   []byte       // the options with none selected (logged in)
+	empty       []byte       // the timeline's content when there is no status
+	friendCard  profileCards // the cards of a user whose name is unknown
+	// selected holds the logged-in options with one selected, by status.
+	selected map[string][]byte
+}
+
+// profileCards are the cards that greet a logged-in user by name: with
+// and without the line saying their grant does not cover notes.
+type profileCards struct {
+	notes, noNotes []byte
+}
+
+// homeParts renders the parts of the home page; the sign-up form offers
+// signupPDS.
+func (v *views) homeParts(signupPDS string) (*homeParts, error) {
+	var (
+		p   = &homeParts{selected: map[string][]byte{}}
+		err error
+	)
+	part := func(name string, data homePage) []byte {
+		var b []byte
+		if err == nil {
+			b, err = v.executePart("home", name, data)
+		}
+		return b
+	}
+	user := &userView{}
+	p.top = part("top", homePage{})
+	p.bottom = part("bottom", homePage{})
+	p.behind = part("behind", homePage{})
+	p.loginCard = part("card", homePage{SignupPDS: signupPDS})
+	p.optionsOut = part("options", homePage{Options: statusOptions})
+	p.optionsIn = part("options", homePage{User: user, Options: statusOptions})
+	p.empty = part("timeline-empty", homePage{})
+	if err == nil {
+		p.friendCard, err = v.userCards(orFriend(""))
+	}
+	for _, o := range statusOptions {
+		p.selected[o] = part("options", homePage{User: user, Options: statusOptions, Mine: o})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("home page parts: %w", err)
+	}
+	return p, nil
+}
+
+// options returns the options of a logged-in user whose status is mine.
+func (p *homeParts) options(mine string) []byte {
+	if b, ok := p.selected[mine]; ok {
+		return b
+	}
+	return p.optionsIn
+}
+
+// notice returns the notice that goes before the card: the "behind" one
+// if behind, else none.
+func (p *homeParts) notice(behind bool) []byte {
+	if behind {
+		return p.behind
+	}
+	return nil
+}
+
+// userCards renders the cards that greet a logged-in user by name.
+func (v *views) userCards(name string) (profileCards, error) {
+	user := &userView{DisplayName: name}
+	notes, err := v.executePart("home", "card", homePage{User: user, NotesAllowed: true})
+	if err != nil {
+		return profileCards{}, err
+	}
+	noNotes, err := v.executePart("home", "card", homePage{User: user, NotesUnavailable: msgNotesUnavailable})
+	if err != nil {
+		return profileCards{}, err
+	}
+	return profileCards{notes: notes, noNotes: noNotes}, nil
+}
+
+// timelineBlock renders the timeline block around lines, the rendered
+// status lines or [homeParts.empty], after the "top today" strip.
+func (v *views) timelineBlock(lines []byte, top []topStatus) ([]byte, error) {
+	return v.executePart("home", "timeline", homePage{Timeline: template.HTML(lines), Top: top})
+}
+
+// statusLine renders one line of the timeline.
+func (v *views) statusLine(sv statusView) ([]byte, error) {
+	return v.executePart("home", "status-line", sv)
+}
