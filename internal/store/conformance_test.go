@@ -76,6 +76,9 @@ var conformanceCases = []conformanceCase{
 	{"status_uris_by_author", testStatusURIsByAuthor},
 	{"tx_write_at_rev", testWriteAtRev},
 	{"tx_replace_statuses", testReplaceStatuses},
+	{"note_join", testNoteJoin},
+	{"note_upsert_delete", testNoteUpsertDelete},
+	{"tx_replace_notes", testReplaceNotes},
 	{"backfill_run", testBackfillRun},
 	{"backfill_repos", testBackfillRepos},
 }
@@ -263,7 +266,7 @@ func testStatusRecordBytes(t *testing.T, s *store.Store) {
 	}
 	entries := mustTimeline(t, s, 1, time.Time{})
 	if len(entries) != 1 || !bytes.Equal(entries[0].Record, st.Record) {
-		t.Errorf("timeline record bytes changed: %q", entries)
+		t.Errorf("timeline record bytes changed: %v", entries)
 	}
 }
 
