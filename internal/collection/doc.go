@@ -1,7 +1,8 @@
 // Package collection turns verified records of the collections statusphere
 // stores into database rows: for xyz.statusphere.status, validation
-// against the lexicon and the row ([StatusFromCBOR], [StatusFromJSON]),
-// and the snapshot of a whole repository ([Fetcher], [ApplySnapshot]).
+// against the lexicon and the row ([Status]), for its sidecar
+// org.gostatusphere.note the same ([Note]: stored whether or not its status
+// is, shown only beside it), and the snapshot of a whole repository ([Fetcher], [ApplySnapshot]).
 // The live stream (internal/ingest) and the backfill (internal/backfill)
 // both use it, so neither spells a collection's rules itself.
 //
