@@ -23,7 +23,8 @@ func TestLexiconPublishResolve(t *testing.T) {
 	n := testnet.Start(t, testnet.WithAccounts("lexpub", "dora"))
 	acct := n.Account("lexpub")
 	ctx := t.Context()
-	docs := appCatalog(t).Docs()
+	status, _ := appCatalog(t).Doc(StatusNSID)
+	docs := []Doc{status} // TestPublishOwnLexicons (cmd/statusphere) publishes the others
 	creds := Credentials{Identifier: acct.Handle.String(), Password: acct.Password}
 
 	pub, err := Publish(ctx, n.HTTPClient, n.Directory(), creds, docs)
