@@ -44,6 +44,7 @@ type statusView struct {
 	ProfileURL string `json:"profileUrl"`
 	Date       string `json:"date"`
 	Today      bool   `json:"today"`
+	Note       string `json:"note,omitempty"` // the text of the status's note (org.gostatusphere.note)
 }
 
 // URIAttr is the line's data-uri attribute: the AT-URI as a plain string.
@@ -89,7 +90,7 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	now := s.now()
 	for _, e := range entries {
-		page.Timeline = append(page.Timeline, newStatusView(e.Status, e.Handle, now))
+		page.Timeline = append(page.Timeline, entryLine(e, now))
 	}
 	page.Options = statusOptions
 	version := s.Live.Version() // before the query's result is used: a newer status forces a re-render
@@ -104,20 +105,10 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 	writeHTML(w, status, b)
 }
 
-// newStatusView describes st by its author's handle, or DID when unknown.
+// newStatusView describes st by its author's handle, or DID when unknown:
+// the line of a status without a note (see [entryLine]).
 func newStatusView(st store.Status, handle string, now time.Time) statusView {
-	author := handle
-	if author == "" {
-		author = st.AuthorDID.String()
-	}
-	return statusView{
-		URI:        st.URI.String(),
-		Status:     st.Status,
-		Author:     author,
-		ProfileURL: "https://bsky.app/profile/" + st.AuthorDID.String(),
-		Date:       dateOf(st.CreatedAt),
-		Today:      sameDay(st.CreatedAt, now),
-	}
+	return entryLine(store.TimelineEntry{Status: st, Handle: handle}, now)
 }
 
 func sameDay(a, b time.Time) bool {

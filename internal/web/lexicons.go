@@ -24,10 +24,31 @@ type schemaView struct {
 
 type defView struct {
 	Name        string // "main" or the def's name
-	Type        string // record, object, string, …
+	Type        string // record, object, string, query, …
 	Description string
 	Key         string // record key type, for records
 	Fields      []fieldView
+	// Endpoint is set for a query or procedure.
+	Endpoint *endpointView
+}
+
+// endpointView documents a query or procedure: its parameters, its
+// input and output bodies and its errors.
+type endpointView struct {
+	Params []fieldView
+	Input  *bodyView
+	Output *bodyView
+	Errors []errorView
+}
+
+type bodyView struct {
+	Encoding    string
+	Description string
+	Fields      []fieldView
+}
+
+type errorView struct {
+	Name, Description string
 }
 
 type fieldView struct {
@@ -80,6 +101,11 @@ func newSchemaView(d lexicon.Doc) (schemaView, error) {
 	for _, name := range names {
 		def := file.Defs[name]
 		dv := defView{Name: name, Type: str(def["type"]), Description: str(def["description"]), Key: str(def["key"])}
+		if dv.Type == "query" || dv.Type == "procedure" {
+			dv.Endpoint = newEndpointView(def)
+			sv.Defs = append(sv.Defs, dv)
+			continue
+		}
 		body := def
 		if rec, ok := def["record"].(map[string]any); ok {
 			body = rec
@@ -91,6 +117,40 @@ func newSchemaView(d lexicon.Doc) (schemaView, error) {
 		sv.Defs = append(sv.Defs, dv)
 	}
 	return sv, nil
+}
+
+// newEndpointView documents a query or procedure definition.
+func newEndpointView(def map[string]any) *endpointView {
+	ev := &endpointView{}
+	if params, ok := def["parameters"].(map[string]any); ok {
+		ev.Params = fieldsOf(params)
+	}
+	ev.Input, ev.Output = newBodyView(def["input"]), newBodyView(def["output"])
+	errs, _ := def["errors"].([]any)
+	for _, e := range errs {
+		if m, ok := e.(map[string]any); ok {
+			ev.Errors = append(ev.Errors, errorView{Name: str(m["name"]), Description: str(m["description"])})
+		}
+	}
+	return ev
+}
+
+// newBodyView documents a request or response body: its encoding and the
+// fields of its schema (one "(value)" row for a ref or a union).
+func newBodyView(v any) *bodyView {
+	body, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	bv := &bodyView{Encoding: str(body["encoding"]), Description: str(body["description"])}
+	if schema, ok := body["schema"].(map[string]any); ok {
+		if schema["properties"] == nil {
+			bv.Fields = []fieldView{{Name: "(value)", Type: typeOf(schema), Required: true, Constraints: constraintsOf(schema)}}
+		} else {
+			bv.Fields = fieldsOf(schema)
+		}
+	}
+	return bv
 }
 
 // fieldsOf lists an object's properties, required ones first, by name.

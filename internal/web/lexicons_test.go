@@ -29,8 +29,10 @@ func TestLexiconDocsPage(t *testing.T) {
 		"status":    {"string", "required", "minLength: 1", "maxLength: 32", "maxGraphemes: 1", "exactly one grapheme"},
 		"createdAt": {"string", "required", "format: datetime", "When the status was set"},
 	}
+	// Other schemas have fields of these names: look in this one's card.
+	section := regexp.MustCompile(`(?s)<div class="card lexicon" id="xyz.statusphere.status">.*?</details>`).FindString(body)
 	for name, wants := range fields {
-		row := regexp.MustCompile(`(?s)<tr class="field" data-field="` + name + `">.*?</tr>`).FindString(body)
+		row := regexp.MustCompile(`(?s)<tr class="field" data-field="` + name + `">.*?</tr>`).FindString(section)
 		if row == "" {
 			t.Errorf("no row for field %s", name)
 			continue
@@ -40,5 +42,34 @@ func TestLexiconDocsPage(t *testing.T) {
 				t.Errorf("field %s: row lacks %q:\n%s", name, want, row)
 			}
 		}
+	}
+}
+
+// TestLexiconDocsQueries: /lexicons documents every schema of ours, and
+// a query with its parameters, its output (with the encoding) and its
+// errors.
+func TestLexiconDocsQueries(t *testing.T) {
+	s := newTestServer(t, storetest.SQLite(t))
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/lexicons", nil))
+	body := w.Body.String()
+	for _, d := range s.Lexicons.Docs() {
+		if !strings.Contains(body, `<div class="card lexicon" id="`+d.NSID.String()+`">`) {
+			t.Errorf("no section for %s", d.NSID)
+		}
+	}
+	section := regexp.MustCompile(`(?s)<div class="card lexicon" id="org.gostatusphere.getTimeline">.*?</details>`).FindString(body)
+	for _, want := range []string{
+		"(query)", "<h4>parameters</h4>", `data-field="limit"`, "minimum: 1", "maximum: 100", "default: 50", `data-field="cursor"`,
+		"output <small>(<code>application/json</code>)", `data-field="statuses"`, "array of ref", "items ref: org.gostatusphere.defs#statusView",
+		`data-error="InvalidCursor"`,
+	} {
+		if !strings.Contains(section, want) {
+			t.Errorf("getTimeline section lacks %q:\n%s", want, section)
+		}
+	}
+	status := regexp.MustCompile(`(?s)<div class="card lexicon" id="org.gostatusphere.getStatus">.*?</details>`).FindString(body)
+	if !strings.Contains(status, `data-error="StatusNotFound"`) || !strings.Contains(status, "format: at-uri") {
+		t.Errorf("getStatus section:\n%s", status)
 	}
 }

@@ -31,13 +31,15 @@ var routeTests = map[string][]routeCase{
 	"POST /login":                     loginCases(),
 	"GET /oauth/callback":             callbackCases(),
 	"POST /logout":                    logoutCases(),
-	"POST /status":                    statusCases(),
+	"POST /status":                    append(statusCases(), noteCases()...),
 	"GET /events":                     eventsCases(),
 	"GET /lexicons":                   lexiconsCases(),
 	"GET /healthz":                    healthzCases(),
 	"GET /oauth-client-metadata.json": clientMetadataCases("/oauth-client-metadata.json", "client_id"),
 	"GET /oauth/jwks.json":            clientMetadataCases("/oauth/jwks.json", `"keys"`),
 	"GET /static/":                    staticCases(),
+	"GET /xrpc/{nsid}":                xrpcQueryCases(),
+	"/xrpc/{nsid}":                    xrpcOtherMethodCases(),
 }
 
 // TestRoutes runs every route's cases against a Server with fakes: no PDS,

@@ -9,11 +9,14 @@
     const btn = ev.target.closest('button.status-option');
     if (!btn || btn.disabled) return;
     ev.preventDefault();
+    const noteInput = document.getElementById('note');
+    const post = { status: btn.value };
+    if (noteInput && noteInput.value.trim() !== '') post.note = noteInput.value;
     try {
       const res = await fetch('/status', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
-        body: JSON.stringify({ status: btn.value }),
+        body: JSON.stringify(post),
       });
       const body = await res.json().catch(() => ({}));
       if (!res.ok) {
@@ -22,6 +25,7 @@
       }
       form.querySelectorAll('.selected').forEach((el) => el.classList.remove('selected'));
       btn.classList.add('selected');
+      if (noteInput) noteInput.value = '';
       addStatus(body);
     } catch (err) {
       showError('Could not reach the server: ' + err.message);
@@ -38,7 +42,8 @@
     const old = timeline.querySelector('[data-uri="' + CSS.escape(s.uri) + '"]');
     if (old) {
       const shown = old.querySelector('.status');
-      if (shown && shown.textContent === s.status) return;
+      const shownNote = old.querySelector('.note');
+      if (shown && shown.textContent === s.status && (shownNote ? shownNote.textContent : '') === (s.note || '')) return;
       old.remove();
     }
     const empty = document.getElementById('timeline-empty');
@@ -59,6 +64,12 @@
     a.textContent = '@' + s.author;
     desc.appendChild(a);
     desc.appendChild(document.createTextNode(s.today === false ? ' was feeling ' + s.status + ' on ' + s.date : ' is feeling ' + s.status + ' today'));
+    if (s.note) {
+      const note = document.createElement('div');
+      note.className = 'note';
+      note.textContent = s.note;
+      desc.appendChild(note);
+    }
     line.appendChild(left);
     line.appendChild(desc);
     timeline.prepend(line);
