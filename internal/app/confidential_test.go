@@ -54,7 +54,7 @@ func TestConfidentialClientMetadata(t *testing.T) {
 	getJSON(t, a, "/oauth-client-metadata.json", &meta)
 	if meta.ClientID != "https://status.example.com/oauth-client-metadata.json" ||
 		len(meta.RedirectURIs) != 1 || meta.RedirectURIs[0] != "https://status.example.com/oauth/callback" ||
-		meta.Scope != "atproto repo:xyz.statusphere.status" || meta.AuthMethod != "private_key_jwt" ||
+		meta.Scope != "atproto repo:xyz.statusphere.status repo:org.gostatusphere.note" || meta.AuthMethod != "private_key_jwt" ||
 		meta.SigningAlg != "ES256" || meta.JWKSURI != "https://status.example.com/oauth/jwks.json" || !meta.DPoP {
 		t.Errorf("client metadata = %+v", meta)
 	}

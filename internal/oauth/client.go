@@ -20,8 +20,9 @@ import (
 )
 
 // Scopes are what statusphere asks for: the atproto base scope and write
-// access to its own collection only (not transition:generic).
-var Scopes = []string{"atproto", "repo:xyz.statusphere.status"}
+// access to its own collections only (not transition:generic): the status
+// and its sidecar note (H7; H8's permission set replaces the note's).
+var Scopes = []string{"atproto", "repo:xyz.statusphere.status", "repo:org.gostatusphere.note"}
 
 // AuthRequestTTL is how long a started login may take before it is pruned.
 const AuthRequestTTL = 30 * time.Minute

@@ -35,7 +35,7 @@ func TestLoopbackClientConfig(t *testing.T) {
 	if len(m.RedirectURIs) != 1 || m.RedirectURIs[0] != "http://127.0.0.1:8080/oauth/callback" {
 		t.Errorf("redirect URIs = %v", m.RedirectURIs)
 	}
-	if m.Scope != "atproto repo:xyz.statusphere.status" {
+	if m.Scope != "atproto repo:xyz.statusphere.status repo:org.gostatusphere.note" {
 		t.Errorf("scope = %q", m.Scope)
 	}
 }
