@@ -3,7 +3,9 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,6 +32,22 @@ type defView struct {
 	Fields      []fieldView
 	// Endpoint is set for a query or procedure.
 	Endpoint *endpointView
+	// PermissionSet is set for a permission set.
+	PermissionSet *permissionSetView
+}
+
+// permissionSetView documents a permission set: what a user consents to.
+type permissionSetView struct {
+	Title, Detail string
+	Translations  []string // "title (fr): …"
+	Permissions   []permissionView
+}
+
+// permissionView is one permission: its resource and its attributes
+// ("collection: a, b", "action: create", "aud: *", …).
+type permissionView struct {
+	Resource string
+	Attrs    []string
 }
 
 // endpointView documents a query or procedure: its parameters, its
@@ -101,8 +119,13 @@ func newSchemaView(d lexicon.Doc) (schemaView, error) {
 	for _, name := range names {
 		def := file.Defs[name]
 		dv := defView{Name: name, Type: str(def["type"]), Description: str(def["description"]), Key: str(def["key"])}
-		if dv.Type == "query" || dv.Type == "procedure" {
+		switch dv.Type {
+		case "query", "procedure":
 			dv.Endpoint = newEndpointView(def)
+			sv.Defs = append(sv.Defs, dv)
+			continue
+		case "permission-set":
+			dv.PermissionSet = newPermissionSetView(def)
 			sv.Defs = append(sv.Defs, dv)
 			continue
 		}
@@ -133,6 +156,44 @@ func newEndpointView(def map[string]any) *endpointView {
 		}
 	}
 	return ev
+}
+
+// newPermissionSetView documents a permission-set definition.
+func newPermissionSetView(def map[string]any) *permissionSetView {
+	pv := &permissionSetView{Title: str(def["title"]), Detail: str(def["detail"])}
+	for _, key := range []string{"title", "detail"} {
+		langs, _ := def[key+":lang"].(map[string]any)
+		for _, lang := range slices.Sorted(maps.Keys(langs)) {
+			pv.Translations = append(pv.Translations, key+" ("+lang+"): "+str(langs[lang]))
+		}
+	}
+	perms, _ := def["permissions"].([]any)
+	for _, p := range perms {
+		m, _ := p.(map[string]any)
+		perm := permissionView{Resource: str(m["resource"])}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if k == "type" || k == "resource" {
+				continue
+			}
+			perm.Attrs = append(perm.Attrs, k+": "+attrValue(m[k]))
+		}
+		pv.Permissions = append(pv.Permissions, perm)
+	}
+	return pv
+}
+
+// attrValue shows a permission attribute: a list joined by commas, else
+// the value as JSON without quotes.
+func attrValue(v any) string {
+	if list, ok := v.([]any); ok {
+		parts := make([]string, len(list))
+		for i, x := range list {
+			parts[i] = attrValue(x)
+		}
+		return strings.Join(parts, ", ")
+	}
+	b, _ := json.Marshal(v)
+	return strings.Trim(string(b), `"`)
 }
 
 // newBodyView documents a request or response body: its encoding and the

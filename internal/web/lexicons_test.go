@@ -3,10 +3,13 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store/storetest"
 )
 
@@ -71,5 +74,32 @@ func TestLexiconDocsQueries(t *testing.T) {
 	status := regexp.MustCompile(`(?s)<div class="card lexicon" id="org.gostatusphere.getStatus">.*?</details>`).FindString(body)
 	if !strings.Contains(status, `data-error="StatusNotFound"`) || !strings.Contains(status, "format: at-uri") {
 		t.Errorf("getStatus section:\n%s", status)
+	}
+}
+
+// TestLexiconDocsPermissionSet: a permission set is documented with its
+// title, detail, translations and each permission's grants.
+func TestLexiconDocsPermissionSet(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "atproto-interop-tests", "lexicon", "catalog", "permission-set.json"))
+	if err != nil {
+		t.Fatalf("the interop vectors (../shared): %v", err)
+	}
+	cat := lexicon.NewCatalog()
+	if _, err := cat.AddSchemaJSON(b); err != nil {
+		t.Fatal(err)
+	}
+	s := newTestEnv(t, func(d *Deps) { d.Lexicons = cat }).s
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/lexicons", nil))
+	body := w.Body.String()
+	for _, want := range []string{
+		"(permission-set)", "<strong>Example for Moderation</strong>: Create moderation reports",
+		"detail (fr-FR): Créer des rapports de modération",
+		`data-resource="repo"`, "collection: com.example.calendar.event, com.example.calendar.rsvp", "action: delete, create",
+		`data-resource="rpc"`, "lxm: com.example.calendar.listEvents", "aud: *", "inheritAud: true",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
 	}
 }
