@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/ipfs/go-cid"
 
+	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/testnet"
 )
 
@@ -258,8 +259,12 @@ func TestIngestJetstream(t *testing.T) {
 	if len(conns) != 2 {
 		t.Fatalf("%d connections, want 2", len(conns))
 	}
-	if got := conns[0]["wantedCollections"]; len(got) != 1 || got[0] != Collection {
-		t.Errorf("wantedCollections = %v", got)
+	var registered []string // the status and its note
+	for _, nsid := range collection.Default(catalog(t)).NSIDs() {
+		registered = append(registered, nsid.String())
+	}
+	if got := conns[0]["wantedCollections"]; !slices.Equal(got, registered) || !slices.Contains(got, Collection) {
+		t.Errorf("wantedCollections = %v, want the registered collections %v", got, registered)
 	}
 	if conns[0].Has("cursor") {
 		t.Errorf("first connection sent cursor %q, want live", conns[0].Get("cursor"))
