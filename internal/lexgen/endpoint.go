@@ -28,9 +28,9 @@ func (e *emitter) endpoint(kind string, params *lexicon.SchemaParams, input, out
 	for _, b := range []struct {
 		body *lexicon.SchemaBody
 		part string
-	}{{input, "Input"}, {output, "Output"}} {
-		if err := e.body(b.body, base+b.part, strings.ToLower(b.part)+" of "+about, desc); err != nil {
-			return fmt.Errorf("%s: %w", strings.ToLower(b.part), err)
+	}{{input, "input"}, {output, "output"}} {
+		if err := e.body(b.body, b.part, about, desc); err != nil {
+			return fmt.Errorf("%s: %w", b.part, err)
 		}
 	}
 	for _, se := range errs {
@@ -45,12 +45,14 @@ func (e *emitter) endpoint(kind string, params *lexicon.SchemaParams, input, out
 	return nil
 }
 
-// body writes the type of a request or response body with a JSON schema:
-// nothing for a body without one (or not JSON).
-func (e *emitter) body(b *lexicon.SchemaBody, name, what, desc string) error {
+// body writes <Name>Input or <Name>Output, the type of the endpoint's
+// request or response body (part is "input" or "output"), when it is JSON
+// with a schema; about names the endpoint.
+func (e *emitter) body(b *lexicon.SchemaBody, part, about, desc string) error {
 	if b == nil || b.Schema == nil || b.Encoding != "application/json" {
 		return nil
 	}
+	name, what := baseName(e.base)+export(part), part+" of "+about
 	desc = paragraphs(desc, description(b.Description))
 	switch d := b.Schema.Inner.(type) {
 	case lexicon.SchemaObject:
@@ -58,7 +60,7 @@ func (e *emitter) body(b *lexicon.SchemaBody, name, what, desc string) error {
 			return err
 		}
 		e.later(func() error {
-			return e.objectAs(name, e.base+" "+strings.Fields(what)[0], "the "+what, paragraphs(desc, description(d.Description)), d, false)
+			return e.objectAs(name, e.base+" "+part, "the "+what, paragraphs(desc, description(d.Description)), d, false)
 		})
 		return nil
 	case lexicon.SchemaUnion:
@@ -66,7 +68,7 @@ func (e *emitter) body(b *lexicon.SchemaBody, name, what, desc string) error {
 			return err
 		}
 		e.p.unions = true
-		e.later(func() error { return e.union(name, baseName(e.base), strings.Fields(what)[0], d) })
+		e.later(func() error { return e.union(name, baseName(e.base), part, d) })
 		return nil
 	default:
 		t, err := e.typeOf(d, name, "")
