@@ -23,7 +23,7 @@ const invalidHandle = syntax.Handle("handle.invalid")
 // it; the home page and /events render their lines from it ([lineOf]).
 func newView(e store.TimelineEntry) gen.DefsStatusView {
 	handle := invalidHandle
-	if h, err := syntax.ParseHandle(e.Handle); err == nil && e.Handle != "" {
+	if h, err := syntax.ParseHandle(e.Handle); err == nil {
 		handle = h
 	}
 	v := gen.DefsStatusView{
@@ -43,8 +43,7 @@ func newView(e store.TimelineEntry) gen.DefsStatusView {
 // without a status record (only rows written by hand can be: ingest and
 // the web store what they validated), the record its columns describe.
 func statusRecordJSON(st store.Status) json.RawMessage {
-	var rec statusphere.Status
-	if json.Unmarshal(st.Record, &rec) == nil {
+	if rec, err := readStatusRecord(st.Record); err == nil && rec.Type == statusphere.StatusNSID && rec.Status != "" {
 		return json.RawMessage(st.Record)
 	}
 	b, err := json.Marshal(statusphere.Status{Status: st.Status, CreatedAt: lexicon.FormatDatetime(st.CreatedAt)})
@@ -58,8 +57,7 @@ func statusRecordJSON(st store.Status) json.RawMessage {
 // /events: the emoji of the status record, the note's text, the author by
 // handle (or DID), the day.
 func lineOf(v gen.DefsStatusView, now time.Time) statusView {
-	var rec statusphere.Status
-	_ = json.Unmarshal(v.Status, &rec) // a stored record decodes; an odd one shows no emoji
+	rec, _ := readStatusRecord(v.Status) // a stored record decodes; an odd one shows no emoji
 	created, err := lexicon.ParseDatetime(rec.CreatedAt)
 	createdAt := time.Time{}
 	if err == nil {
@@ -78,12 +76,27 @@ func lineOf(v gen.DefsStatusView, now time.Time) statusView {
 		Today:      sameDay(createdAt, now),
 	}
 	if len(v.Note) > 0 {
-		var note gen.Note
+		var note struct{ Text string }
 		if err := json.Unmarshal(v.Note, &note); err == nil {
 			line.Note = note.Text
 		}
 	}
 	return line
+}
+
+// statusFields are the fields of a status record a line shows. The page
+// reads them with a plain struct (the generated type keeps every unknown
+// field, which a line does not need, at a cost on every page view).
+type statusFields struct {
+	Type      string `json:"$type"`
+	Status    string `json:"status"`
+	CreatedAt string `json:"createdAt"`
+}
+
+func readStatusRecord(b []byte) (statusFields, error) {
+	var f statusFields
+	err := json.Unmarshal(b, &f)
+	return f, err
 }
 
 // entryLine is the line of a stored status: [lineOf] of its [newView].
