@@ -78,7 +78,7 @@ func writeSidecars(t *testing.T, acct *testnet.Account) sidecarWant {
 	n = note(syntax.NewTIDNow(0).String(), noteRecord("orphan")) // no status with its key
 	w.stored[n] = "orphan"
 
-	s, k = status("🎉") // a note whose status is deleted
+	_, k = status("🎉") // a note whose status is deleted (the status must not show: shown lists every one that does)
 	n = note(k, noteRecord("gone"))
 	if err := acct.DeleteRecord(ctx, statusNSID, k); err != nil {
 		t.Fatal(err)
