@@ -5,6 +5,13 @@
   const form = document.getElementById('status-options');
   if (!form) return;
 
+  // Enter in the note field must not post the first emoji: the note is
+  // sent with the emoji the user clicks.
+  const noteField = document.getElementById('note');
+  if (noteField) {
+    noteField.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') ev.preventDefault(); });
+  }
+
   form.addEventListener('click', async (ev) => {
     const btn = ev.target.closest('button.status-option');
     if (!btn || btn.disabled) return;
