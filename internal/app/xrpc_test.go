@@ -106,29 +106,33 @@ func TestXRPCQueries(t *testing.T) {
 			}
 		}
 	})
-	t.Run("errors", func(t *testing.T) {
-		missing := "at://" + alice.DID.String() + "/" + statusNSID + "/" + syntax.NewTIDNow(0).String()
-		for _, tc := range []struct {
-			path, name string
-			code       int
-		}{
-			{"org.gostatusphere.getTimeline?limit=0", "InvalidRequest", 400},
-			{"org.gostatusphere.getTimeline?limit=101", "InvalidRequest", 400},
-			{"org.gostatusphere.getTimeline?limit=ten", "InvalidRequest", 400},
-			{"org.gostatusphere.getTimeline?cursor=garbage", "InvalidCursor", 400},
-			{"org.gostatusphere.getStatus", "InvalidRequest", 400},
-			{"org.gostatusphere.getStatus?uri=not-an-at-uri", "InvalidRequest", 400},
-			{"org.gostatusphere.getStatus?uri=" + url.QueryEscape(missing), "StatusNotFound", 400},
-			{"org.gostatusphere.getActorStatus", "InvalidRequest", 400},
-			{"org.gostatusphere.getActorStatus?actor=" + url.QueryEscape("bad handle!"), "InvalidRequest", 400},
-			{"org.gostatusphere.getActorStatus?actor=nobody.test", "StatusNotFound", 400},
-			{"com.example.nothing", "MethodNotImplemented", 501},
-		} {
-			code, body := get(t, http.DefaultClient, a.URL()+"/xrpc/"+tc.path)
-			var e struct{ Error, Message string }
-			if err := json.Unmarshal([]byte(body), &e); err != nil || code != tc.code || e.Error != tc.name || e.Message == "" {
-				t.Errorf("GET /xrpc/%s = %d %s, want %d {\"error\":%q,\"message\":…}", tc.path, code, body, tc.code, tc.name)
-			}
+	t.Run("errors", func(t *testing.T) { checkXRPCErrors(t, a, alice) })
+}
+
+// checkXRPCErrors: bad parameters are 400 with the XRPC error shape (the
+// lexicon's error name where it declares one), unknown methods 501.
+func checkXRPCErrors(t *testing.T, a *running, alice *testnet.Account) {
+	missing := "at://" + alice.DID.String() + "/" + statusNSID + "/" + syntax.NewTIDNow(0).String()
+	for _, tc := range []struct {
+		path, name string
+		code       int
+	}{
+		{"org.gostatusphere.getTimeline?limit=0", "InvalidRequest", 400},
+		{"org.gostatusphere.getTimeline?limit=101", "InvalidRequest", 400},
+		{"org.gostatusphere.getTimeline?limit=ten", "InvalidRequest", 400},
+		{"org.gostatusphere.getTimeline?cursor=garbage", "InvalidCursor", 400},
+		{"org.gostatusphere.getStatus", "InvalidRequest", 400},
+		{"org.gostatusphere.getStatus?uri=not-an-at-uri", "InvalidRequest", 400},
+		{"org.gostatusphere.getStatus?uri=" + url.QueryEscape(missing), "StatusNotFound", 400},
+		{"org.gostatusphere.getActorStatus", "InvalidRequest", 400},
+		{"org.gostatusphere.getActorStatus?actor=" + url.QueryEscape("bad handle!"), "InvalidRequest", 400},
+		{"org.gostatusphere.getActorStatus?actor=nobody.test", "StatusNotFound", 400},
+		{"com.example.nothing", "MethodNotImplemented", 501},
+	} {
+		code, body := get(t, http.DefaultClient, a.URL()+"/xrpc/"+tc.path)
+		var e struct{ Error, Message string }
+		if err := json.Unmarshal([]byte(body), &e); err != nil || code != tc.code || e.Error != tc.name || e.Message == "" {
+			t.Errorf("GET /xrpc/%s = %d %s, want %d {\"error\":%q,\"message\":…}", tc.path, code, body, tc.code, tc.name)
 		}
-	})
+	}
 }

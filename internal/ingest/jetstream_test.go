@@ -20,7 +20,6 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/ipfs/go-cid"
 
-	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/testnet"
 )
 
@@ -259,12 +258,8 @@ func TestIngestJetstream(t *testing.T) {
 	if len(conns) != 2 {
 		t.Fatalf("%d connections, want 2", len(conns))
 	}
-	var registered []string // the status and its note
-	for _, nsid := range collection.Default(catalog(t)).NSIDs() {
-		registered = append(registered, nsid.String())
-	}
-	if got := conns[0]["wantedCollections"]; !slices.Equal(got, registered) || !slices.Contains(got, Collection) {
-		t.Errorf("wantedCollections = %v, want the registered collections %v", got, registered)
+	if got, want := conns[0]["wantedCollections"], registered(t); !slices.Equal(got, want) || !slices.Contains(got, Collection) {
+		t.Errorf("wantedCollections = %v, want the registered collections %v", got, want)
 	}
 	if conns[0].Has("cursor") {
 		t.Errorf("first connection sent cursor %q, want live", conns[0].Get("cursor"))

@@ -24,6 +24,16 @@ func noteRecord(text string, extra ...any) map[string]any {
 	return rec
 }
 
+// registered lists the collections of the default registry (the status
+// and its note), as Jetstream's wantedCollections name them.
+func registered(t testing.TB) []string {
+	var out []string
+	for _, nsid := range collection.Default(catalog(t)).NSIDs() {
+		out = append(out, nsid.String())
+	}
+	return out
+}
+
 // storedNote reads the note at uri; ok false when none is stored.
 func storedNote(t testing.TB, st *store.Store, uri syntax.ATURI) (store.Note, bool) {
 	t.Helper()
@@ -74,7 +84,10 @@ func TestIngestNoteJetstream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the update", func() bool { n, ok := storedNote(t, st, note.URI); return ok && n.CID == updated.CID && n.Text == "final" })
+	waitFor(t, 5*time.Second, "the update", func() bool {
+		n, ok := storedNote(t, st, note.URI)
+		return ok && n.CID == updated.CID && n.Text == "final"
+	})
 
 	bad, err := alice.CreateRecord(ctx, noteCollection, syntax.NewTIDNow(0).String(), noteRecord(""), noValidate)
 	if err != nil {

@@ -87,8 +87,13 @@ type timelineOut struct {
 	}
 }
 
-func xrpcQueryCases() []routeCase {
-	noteJSON := `{"$type":"org.gostatusphere.note","text":"shipping today","createdAt":"2026-01-01T00:00:00.000Z","com.example.mood":{"level":3}}`
+// noteJSON is a note record with another app's field, stored verbatim.
+const noteJSON = `{"$type":"org.gostatusphere.note","text":"shipping today","createdAt":"2026-01-01T00:00:00.000Z","com.example.mood":{"level":3}}`
+
+// xrpcQueryCases are the cases of GET /xrpc/{nsid}.
+func xrpcQueryCases() []routeCase { return append(timelineQueryCases(), statusQueryCases()...) }
+
+func timelineQueryCases() []routeCase {
 	return []routeCase{
 		{name: "timeline_pages", setup: func(t *testing.T, e *testEnv) *http.Request {
 			base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -164,6 +169,11 @@ func xrpcQueryCases() []routeCase {
 		{name: "limit_too_big", setup: get("/xrpc/org.gostatusphere.getTimeline?limit=101"), check: xrpcErr(http.StatusBadRequest, "InvalidRequest", "limit")},
 		{name: "limit_not_a_number", setup: get("/xrpc/org.gostatusphere.getTimeline?limit=x"), check: xrpcErr(http.StatusBadRequest, "InvalidRequest", "limit")},
 		{name: "bad_cursor", setup: get("/xrpc/org.gostatusphere.getTimeline?cursor=nope"), check: xrpcErr(http.StatusBadRequest, "InvalidCursor", "cursor")},
+	}
+}
+
+func statusQueryCases() []routeCase {
+	return []routeCase{
 		{name: "status_by_uri", setup: func(t *testing.T, e *testEnv) *http.Request {
 			st := e.addEntry(t, aliceDID, tidAt(1), "🚀", noteJSON, time.Now())
 			return get("/xrpc/org.gostatusphere.getStatus?uri="+url.QueryEscape(st.URI.String()))(t, e)
