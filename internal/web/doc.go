@@ -1,7 +1,15 @@
 // Package web is statusphere's HTTP face: the home page with the timeline,
-// login and logout through atproto OAuth, posting a status, the live
-// timeline (server-sent events), the OAuth client metadata, and static
-// assets.
+// login and logout through atproto OAuth, posting a status (with an
+// optional note, its org.gostatusphere.note sidecar, written in the same
+// applyWrites), the live timeline (server-sent events), the XRPC queries
+// org.gostatusphere.getTimeline, getActorStatus and getStatus at
+// /xrpc/{nsid}, the OAuth client metadata, and static assets.
+//
+// There is one way to build a status view: [newView] makes the lexicon's
+// org.gostatusphere.defs#statusView of a stored status (its record and its
+// note verbatim); the XRPC queries return it and the home page and
+// /events render their lines from it. Query parameters are parsed and
+// validated by the query's lexicon before a handler sees them.
 //
 // Pages are server-rendered with html/template from embedded templates and
 // work without JavaScript; app.js only spares the reload. Every
