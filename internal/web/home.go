@@ -66,6 +66,7 @@ type statusView struct {
 	// the page ("5m"), for <time datetime> with the absolute time as title.
 	CreatedAt string `json:"createdAt"`
 	Ago       string `json:"ago"`
+	Note      string `json:"note,omitempty"` // the text of the status's note (org.gostatusphere.note)
 }
 
 // URIAttr is the line's data-uri attribute: the AT-URI as a plain string.
@@ -118,7 +119,7 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 		if i == timelineSize {
 			break
 		}
-		page.Timeline = append(page.Timeline, newStatusView(e.Status, e.Handle, now))
+		page.Timeline = append(page.Timeline, entryLine(e, now))
 	}
 	page.Top = topToday(entries, now)
 	page.Behind = s.behind(ctx)
@@ -138,22 +139,10 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 	writeHTML(w, status, b)
 }
 
-// newStatusView describes st by its author's handle, or DID when unknown.
+// newStatusView describes st by its author's handle, or DID when unknown:
+// the line of a status without a note (see [entryLine]).
 func newStatusView(st store.Status, handle string, now time.Time) statusView {
-	author := handle
-	if author == "" {
-		author = st.AuthorDID.String()
-	}
-	return statusView{
-		URI:        st.URI.String(),
-		Status:     st.Status,
-		Author:     author,
-		ProfileURL: "https://bsky.app/profile/" + st.AuthorDID.String(),
-		Date:       dateOf(st.CreatedAt),
-		Today:      sameDay(st.CreatedAt, now),
-		CreatedAt:  st.CreatedAt.UTC().Format(time.RFC3339),
-		Ago:        ago(st.CreatedAt, now),
-	}
+	return entryLine(store.TimelineEntry{Status: st, Handle: handle}, now)
 }
 
 // topWindow is how many recent statuses the "top statuses today" strip

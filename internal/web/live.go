@@ -101,13 +101,13 @@ func (s *Server) Watch(ctx context.Context, interval time.Duration) {
 				l.newest = e.IndexedAt
 			}
 			if first {
-				l.publishSeen(e.URI.String() + " " + e.CID)
+				l.publishSeen(e.URI.String() + " " + entryVersion(e))
 				continue
 			}
 			if e.Handle == "" {
 				e.Handle = s.handleNow(ctx, e.AuthorDID)
 			}
-			l.publish(newStatusView(e.Status, e.Handle, now), e.CID)
+			l.publish(entryLine(e, now), entryVersion(e))
 		}
 		first = false
 		if time.Since(sweep) > 10*time.Minute {

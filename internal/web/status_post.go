@@ -22,6 +22,7 @@ import (
 // with a message rather than coerced.
 type statusForm struct {
 	Status any `json:"status"`
+	Note   any `json:"note"` // optional: the text of the status's note
 }
 
 // readStatusForm reads the form from JSON or a form post; invalid UTF-8 is
@@ -43,6 +44,9 @@ func readStatusForm(r *http.Request) (statusForm, error) {
 	}
 	if v, ok := r.PostForm["status"]; ok && len(v) == 1 {
 		f.Status = v[0]
+	}
+	if v, ok := r.PostForm["note"]; ok && len(v) == 1 {
+		f.Note = v[0]
 	}
 	return f, nil
 }
@@ -95,23 +99,35 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 		s.statusFailed(w, r, http.StatusBadRequest, "Invalid status: "+err.Error())
 		return
 	}
+	note, err := s.newNoteRecord(form.Note, now)
+	if err != nil {
+		s.statusFailed(w, r, http.StatusBadRequest, "Invalid note: "+err.Error())
+		return
+	}
 	rkey := syntax.RecordKey(s.tids.Next().String())
-	var written Written
+	var written, noteWritten Written
 	err = s.Auth.WithSession(ctx, ws.DID, ws.OAuthSessionID, func(api *atclient.APIClient, _ string) error {
 		var err error
-		written, err = s.Records.CreateRecord(ctx, api, ws.DID, statusNSID, rkey, record)
+		written, noteWritten, err = s.writeRecords(ctx, api, ws.DID, rkey, record, note)
 		return err
 	})
 	if err != nil {
 		s.writeFailed(w, r, ws, err)
 		return
 	}
-	view, err := s.storeWritten(ctx, ws.DID, rkey, record, written, now)
+	entry, err := s.storeWritten(ctx, ws.DID, rkey, record, written, now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.Live.publish(view, written.CID)
+	if note != nil {
+		if entry.Note, err = s.storeNote(ctx, ws.DID, rkey, *note, noteWritten, now); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	view := entryLine(entry, now)
+	s.Live.publish(view, entryVersion(entry))
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, view)
 		return
@@ -120,11 +136,11 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // storeWritten stores a record the PDS accepted (the optimistic update) and
-// returns its timeline line.
-func (s *Server) storeWritten(ctx context.Context, did syntax.DID, rkey syntax.RecordKey, record statusphere.Status, written Written, now time.Time) (statusView, error) {
+// returns its timeline entry.
+func (s *Server) storeWritten(ctx context.Context, did syntax.DID, rkey syntax.RecordKey, record statusphere.Status, written Written, now time.Time) (store.TimelineEntry, error) {
 	raw, err := json.Marshal(record)
 	if err != nil {
-		return statusView{}, fmt.Errorf("encode record: %w", err)
+		return store.TimelineEntry{}, fmt.Errorf("encode record: %w", err)
 	}
 	st := store.Status{
 		URI: written.URI, AuthorDID: did, RKey: rkey, Status: record.Status, CID: written.CID,
@@ -139,7 +155,7 @@ func (s *Server) storeWritten(ctx context.Context, did syntax.DID, rkey syntax.R
 	if id, err := s.Store.Identity(ctx, did); err == nil {
 		handle = id.Handle
 	}
-	return newStatusView(st, handle, now), nil
+	return store.TimelineEntry{Status: st, Handle: handle}, nil
 }
 
 // writeFailed maps a failed PDS write to an answer the user can act on.
