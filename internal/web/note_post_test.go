@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	ouroauth "github.com/statusphere/statusphere/internal/oauth"
 )
 
 // noteJSONRe matches the note record the generated type writes.
@@ -63,6 +65,10 @@ func noteCases() []routeCase {
 		}},
 		{name: "note_too_long", setup: postStatusAs(`{"status":"🦋","note":"` + strings.Repeat("é", 101) + `"}`), check: refused(http.StatusBadRequest, "Invalid note", "note: text", "100")},
 		{name: "note_not_a_string", setup: postStatusAs(`{"status":"🦋","note":5}`), check: refused(http.StatusBadRequest, "Invalid note", "must be a string")},
+		{name: "note_not_granted", setup: func(t *testing.T, e *testEnv) *http.Request {
+			e.auth.granted = ouroauth.BaseScopes
+			return postStatusAs(`{"status":"🦋","note":"shipping today"}`)(t, e)
+		}, check: refused(http.StatusForbidden, "Notes are unavailable")},
 		{name: "form_note_too_long", setup: postStatusAs("status=%F0%9F%A6%8B&note=" + strings.Repeat("a", 101)), check: refused(http.StatusBadRequest, `class="error"`, "Invalid note")},
 	}
 }

@@ -104,6 +104,11 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 		s.statusFailed(w, r, http.StatusBadRequest, "Invalid note: "+err.Error())
 		return
 	}
+	if note != nil && !s.CanWriteNotes(ctx, ws) {
+		// The PDS would refuse the pair for want of the grant; say why.
+		s.statusFailed(w, r, http.StatusForbidden, msgNotesUnavailable)
+		return
+	}
 	rkey := syntax.RecordKey(s.tids.Next().String())
 	var written, noteWritten Written
 	err = s.Auth.WithSession(ctx, ws.DID, ws.OAuthSessionID, func(api *atclient.APIClient, _ string) error {
