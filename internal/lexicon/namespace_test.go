@@ -9,13 +9,14 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	"github.com/statusphere/statusphere"
+	"github.com/statusphere/statusphere/internal/oauth"
 )
 
 // TestNamespace checks that every schema the project adds is under
 // Authority, in lexicons/<authority path>/, and that the status record is
 // the only schema of another authority.
 func TestNamespace(t *testing.T) {
-	for _, nsid := range []syntax.NSID{NoteNSID, DefsNSID, GetTimelineNSID, GetActorStatusNSID, GetStatusNSID} {
+	for _, nsid := range []syntax.NSID{NoteNSID, DefsNSID, GetTimelineNSID, GetActorStatusNSID, GetStatusNSID, GetViewerStatusNSID, AuthFullNSID} {
 		if !Ours(nsid) {
 			t.Errorf("%s is not under %s", nsid, Authority)
 		}
@@ -48,5 +49,23 @@ func TestNamespace(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOAuthNamesOurSchemas: package oauth (which imports no lexicon code)
+// spells the authority, the permission set and the collections it scopes
+// itself; they must be the NSIDs of our schemas, so a fork that moves the
+// authority (docs/lexicons.md) cannot leave the scopes behind.
+func TestOAuthNamesOurSchemas(t *testing.T) {
+	pairs := []struct{ oauth, ours string }{
+		{oauth.Authority, Authority},
+		{oauth.PermissionSet, AuthFullNSID.String()},
+		{oauth.NoteCollection, NoteNSID.String()},
+		{oauth.StatusCollection, StatusNSID.String()},
+	}
+	for _, p := range pairs {
+		if p.oauth != p.ours {
+			t.Errorf("package oauth names %s, the lexicons %s", p.oauth, p.ours)
+		}
 	}
 }
