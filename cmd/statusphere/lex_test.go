@@ -82,7 +82,9 @@ func TestLexGen(t *testing.T) {
 	if err := runLex(t.Context(), []string{"gen", "-lexicons", "../../lexicons", "-out", out}, &stdout, &stderr); err != nil {
 		t.Fatalf("lex gen: %v\n%s", err, stderr.String())
 	}
-	for _, name := range []string{"xyz/statusphere/status.go", "xyz/statusphere/lexgen_runtime.go"} {
+	for _, name := range []string{"xyz/statusphere/status.go", "xyz/statusphere/lexgen_runtime.go",
+		"org/gostatusphere/note.go", "org/gostatusphere/defs.go", "org/gostatusphere/gettimeline.go",
+		"org/gostatusphere/getactorstatus.go", "org/gostatusphere/getstatus.go", "org/gostatusphere/lexgen_runtime.go"} {
 		got, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil {
 			t.Fatalf("lex gen did not write %s: %v", name, err)

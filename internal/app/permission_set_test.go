@@ -125,7 +125,7 @@ func publishOwnSchemas(t *testing.T, n *testnet.Network, acct *testnet.Account) 
 	}
 	var docs []lexicon.Doc
 	for _, d := range cat.Docs() {
-		if strings.HasPrefix(d.NSID.String(), oauth.Authority+".") {
+		if lexicon.Ours(d.NSID) {
 			docs = append(docs, d)
 		}
 	}
@@ -215,7 +215,14 @@ func TestPermissionSetFallback(t *testing.T) {
 	if code, body := postJSON(t, c, a.URL()+"/status", `{"status":"🌻"}`); code != http.StatusOK {
 		t.Fatalf("POST /status = %d: %s", code, body)
 	}
-	if _, body := get(t, c, a.URL()+"/"); !strings.Contains(body, `id="notes-unavailable"`) {
-		t.Errorf("the home page does not say notes are unavailable:\n%.3000s", body)
+	if _, body := get(t, c, a.URL()+"/"); !strings.Contains(body, `id="notes-unavailable"`) || strings.Contains(body, `name="note"`) {
+		t.Errorf("the home page does not say notes are unavailable, or offers the note field:\n%.3000s", body)
+	}
+	// A note posted anyway is refused by the app, before the PDS sees it.
+	if code, body := postJSON(t, c, a.URL()+"/status", `{"status":"🌻","note":"shipping today"}`); code != http.StatusForbidden || !strings.Contains(body, "Notes are unavailable") {
+		t.Errorf("POST /status with a note = %d: %s, want 403 saying notes are unavailable", code, body)
+	}
+	if recs, err := alice.ListRecords(t.Context(), statusNSID); err != nil || len(recs) != 1 {
+		t.Errorf("alice's statuses on the PDS: %d (%v), want 1 (the refused post wrote nothing)", len(recs), err)
 	}
 }

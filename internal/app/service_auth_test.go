@@ -13,6 +13,7 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	"github.com/statusphere/statusphere/internal/gen/org/gostatusphere"
+	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/testnet"
 )
 
@@ -58,16 +59,17 @@ func TestServiceAuthViewer(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("a token from alice's PDS: %d %s", status, body)
 	}
-	var out struct {
-		Viewer string `json:"viewer"`
-		Status *struct {
-			URI    string         `json:"uri"`
-			CID    string         `json:"cid"`
-			Record map[string]any `json:"record"`
-		} `json:"status"`
+	if err := appCatalog(t).ValidateOutputJSON(lexicon.GetViewerStatusNSID, []byte(body)); err != nil {
+		t.Fatalf("the answer does not validate against its lexicon: %v\n%s", err, body)
 	}
+	var out struct {
+		Viewer string    `json:"viewer"`
+		Status *viewJSON `json:"status"` // the one status view, org.gostatusphere.defs#statusView
+	}
+	var rec struct{ Status string }
 	if err := json.Unmarshal([]byte(body), &out); err != nil || out.Viewer != alice.DID.String() || out.Status == nil ||
-		out.Status.URI != ref.URI.String() || out.Status.CID != ref.CID || out.Status.Record["status"] != "🦋" {
+		out.Status.URI.String() != ref.URI.String() || out.Status.CID != ref.CID || out.Status.Author.DID != alice.DID ||
+		json.Unmarshal(out.Status.Status, &rec) != nil || rec.Status != "🦋" {
 		t.Errorf("answer %s (%v), want alice's 🦋 %s", body, err, ref.URI)
 	}
 	if status, body := callViewer(t, a, mint(t, alice, viewerAppDID+"#statusphere_appview", lxm, 0)); status != http.StatusOK {

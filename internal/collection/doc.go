@@ -4,9 +4,11 @@
 // (internal/ingest) and the backfill (internal/backfill) ask it which
 // collections matter and hand it every verified operation, so neither
 // names a collection. [Status] is the handler of xyz.statusphere.status
-// (lexicon validation, the generated type, the row); [Default] registers
-// it. [Fetcher] downloads and verifies whole repositories for snapshots,
-// which [ApplySnapshot] hands to every handler.
+// (lexicon validation, the generated type, the row); [Note] is the handler
+// of its sidecar org.gostatusphere.note (the same, stored whether or not
+// its status is, shown only beside it); [Default] registers both. [Fetcher]
+// downloads and verifies whole repositories for snapshots, which
+// [ApplySnapshot] hands to every handler.
 //
 // # Invariant
 //

@@ -95,10 +95,12 @@ func (r *Registry) Replace(ctx context.Context, tx *store.Tx, did syntax.DID, re
 	return out, nil
 }
 
-// Default returns the registry of the collections statusphere stores:
-// xyz.statusphere.status, validated with v.
+// Default returns the registry of the collections statusphere stores,
+// validated with v: xyz.statusphere.status and its sidecar,
+// org.gostatusphere.note.
 func Default(v Validator) *Registry {
 	r := NewRegistry()
 	r.Register(StatusNSID, NewStatus(v))
+	r.Register(NoteNSID, NewNote(v))
 	return r
 }

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/bluesky-social/indigo/atproto/atdata"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	genstatus "github.com/statusphere/statusphere/internal/gen/xyz/statusphere"
-	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -67,28 +65,9 @@ func (h *Status) Replace(ctx context.Context, tx *store.Tx, did syntax.DID, recs
 // row validates a status record (CBOR if it has it, else JSON) and turns
 // it into a row; the error wraps ErrInvalid.
 func (h *Status) row(rec Record) (store.Status, error) {
-	var (
-		m   map[string]any
-		err error
-	)
-	switch {
-	case rec.CBOR == nil && len(rec.JSON) == 0:
-		return store.Status{}, fmt.Errorf("%w: no record", ErrInvalid)
-	case rec.CBOR != nil:
-		if err := h.v.ValidateCBOR(StatusNSID, rec.CBOR); err != nil {
-			return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
-		}
-		if m, err = atdata.UnmarshalCBOR(rec.CBOR); err != nil {
-			return store.Status{}, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
-		}
-	default:
-		// The one JSON decode of every path (web, Jetstream, lex tools).
-		if m, err = lexicon.DecodeJSON(rec.JSON); err != nil {
-			return store.Status{}, fmt.Errorf("%w: decode: %w", ErrInvalid, err)
-		}
-		if err := h.v.ValidateRecord(StatusNSID, m); err != nil {
-			return store.Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
-		}
+	m, err := decodeValid(h.v, StatusNSID, rec)
+	if err != nil {
+		return store.Status{}, err
 	}
 	return statusRow(rec.DID, rec.RKey, rec.CID, rec.Rev, m, rec.IndexedAt)
 }

@@ -258,8 +258,8 @@ func TestIngestJetstream(t *testing.T) {
 	if len(conns) != 2 {
 		t.Fatalf("%d connections, want 2", len(conns))
 	}
-	if got := conns[0]["wantedCollections"]; len(got) != 1 || got[0] != Collection {
-		t.Errorf("wantedCollections = %v", got)
+	if got, want := conns[0]["wantedCollections"], registered(t); !slices.Equal(got, want) || !slices.Contains(got, Collection) {
+		t.Errorf("wantedCollections = %v, want the registered collections %v", got, want)
 	}
 	if conns[0].Has("cursor") {
 		t.Errorf("first connection sent cursor %q, want live", conns[0].Get("cursor"))

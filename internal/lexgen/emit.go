@@ -15,6 +15,21 @@ type emitter struct {
 	base string // the schema's NSID, for local references
 	// queue holds inline types still to write, in order.
 	queue []func() error
+	// external is set while writing an endpoint's types: a reference to a
+	// schema outside the ones generated becomes raw JSON there, since an
+	// API may carry types this code never needs to look into.
+	external bool
+}
+
+// later queues fn, to run with the current external setting.
+func (e *emitter) later(fn func() error) {
+	external := e.external
+	e.queue = append(e.queue, func() error {
+		prev := e.external
+		e.external = external
+		defer func() { e.external = prev }()
+		return fn()
+	})
 }
 
 func (g *generator) emitSchema(sf *lexicon.SchemaFile) error {
@@ -42,11 +57,7 @@ func (g *generator) emitSchema(sf *lexicon.SchemaFile) error {
 	}
 	fmt.Fprintf(&f.body, "const %s = %q\n", constName, sf.ID)
 	for _, name := range defOrder(sf) {
-		info, ok := g.defs[sf.ID+"#"+name]
-		if !ok {
-			continue
-		}
-		if err := e.named(info, sf.Defs[name].Inner); err != nil {
+		if err := e.definition(name, sf.Defs[name].Inner); err != nil {
 			return fmt.Errorf("definition %s: %w", name, err)
 		}
 		for len(e.queue) > 0 {
@@ -58,6 +69,26 @@ func (g *generator) emitSchema(sf *lexicon.SchemaFile) error {
 		}
 	}
 	return nil
+}
+
+// definition writes one named definition: a data type, or the types of
+// an endpoint; subscriptions and permission sets have none.
+func (e *emitter) definition(name string, def any) error {
+	switch d := def.(type) {
+	case lexicon.SchemaQuery:
+		e.external = true
+		defer func() { e.external = false }()
+		return e.endpoint("query", d.Parameters, nil, d.Output, d.Errors, description(d.Description))
+	case lexicon.SchemaProcedure:
+		e.external = true
+		defer func() { e.external = false }()
+		return e.endpoint("procedure", d.Parameters, d.Input, d.Output, d.Errors, description(d.Description))
+	}
+	info, ok := e.g.defs[e.base+"#"+name]
+	if !ok {
+		return nil
+	}
+	return e.named(info, def)
 }
 
 func description(p *string) string {

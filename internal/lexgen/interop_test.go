@@ -92,8 +92,8 @@ func TestRecordFixturesRoundTrip(t *testing.T) {
 `
 
 // TestGenerateInteropCatalog generates Go types for the interop catalog
-// (lexicon/catalog: records, objects, tokens, and endpoint schemas that
-// generate nothing) into a temporary module, then builds and runs a
+// (lexicon/catalog: records, objects, tokens, and the parameters, bodies
+// and errors of the query and procedure schemas) into a temporary module, then builds and runs a
 // round-trip test over record-data-valid.json there with the go command.
 func TestGenerateInteropCatalog(t *testing.T) {
 	if testing.Short() {
@@ -105,7 +105,7 @@ func TestGenerateInteropCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
-	for _, want := range []string{"example/lexicon/record.go", "example/lexicon/subscription.go", "example/lexicon/lexgen_runtime.go"} {
+	for _, want := range []string{"example/lexicon/record.go", "example/lexicon/subscription.go", "example/lexicon/lexgen_runtime.go", "example/lexicon/query.go", "example/lexicon/procedure.go"} {
 		if _, ok := files[want]; !ok {
 			t.Errorf("no %s among the generated files", want)
 		}

@@ -64,13 +64,22 @@ func reservedField(name string) bool {
 // object writes a struct type for an object (or a record's object) with
 // JSON methods that keep undeclared fields.
 func (e *emitter) object(name, ref, desc string, s lexicon.SchemaObject, record bool) error {
+	what := "the object " + canonicalType(ref)
+	if record {
+		what = "the record " + canonicalType(ref)
+	}
+	return e.objectAs(name, ref, what, desc, s, record)
+}
+
+// objectAs is [emitter.object] with the doc comment's "<name> is <what>".
+func (e *emitter) objectAs(name, ref, what, desc string, s lexicon.SchemaObject, record bool) error {
 	fields, err := e.objectFields(name, s)
 	if err != nil {
 		return err
 	}
 	e.use("encoding/json", "")
 	ref = canonicalType(ref)
-	e.objectStruct(name, ref, desc, fields, record)
+	e.objectStruct(name, what, desc, fields, record)
 	e.objectMarshal(name, ref, fields, record)
 	e.objectUnmarshal(name, ref, fields, record)
 	return nil
@@ -109,13 +118,9 @@ func (e *emitter) objectFields(name string, s lexicon.SchemaObject) ([]field, er
 
 // objectStruct writes the struct type, one documented field per property
 // plus Extra, and a record's LexiconType method.
-func (e *emitter) objectStruct(name, ref, desc string, fields []field, record bool) {
+func (e *emitter) objectStruct(name, what, desc string, fields []field, record bool) {
 	b := &e.f.body
 	b.WriteString("\n")
-	what := "the object " + ref
-	if record {
-		what = "the record " + ref
-	}
 	e.docComment("", name, what, desc)
 	fmt.Fprintf(b, "type %s struct {\n", name)
 	for _, f := range fields {
@@ -126,7 +131,7 @@ func (e *emitter) objectStruct(name, ref, desc string, fields []field, record bo
 	b.WriteString("\tExtra map[string]json.RawMessage\n}\n")
 
 	if record {
-		fmt.Fprintf(b, "\n// LexiconType returns the record's $type, %s.\n", ref)
+		fmt.Fprintf(b, "\n// LexiconType returns the record's $type, %s.\n", canonicalType(e.base))
 		fmt.Fprintf(b, "func (%s) LexiconType() string { return %sNSID }\n", name, baseName(e.base))
 	}
 }

@@ -274,3 +274,42 @@ func TestGeneratedDecodingErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestEndpointTypes decodes and encodes the types generated for a query
+// (parameters, output, errors) and a procedure (a referenced input, a
+// union output).
+func TestEndpointTypes(t *testing.T) {
+	var p lexgen.ListNotesParams
+	if err := json.Unmarshal([]byte(`{"author":"did:plc:abc","limit":5,"tags":["a"],"reverse":true,"x":1}`), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Author != "did:plc:abc" || p.Limit == nil || *p.Limit != 5 || p.Cursor != nil || len(p.Tags) != 1 || p.Reverse == nil || !*p.Reverse || string(p.Extra["x"]) != "1" {
+		t.Errorf("params %+v", p)
+	}
+	if err := json.Unmarshal([]byte(`{"limit":5}`), &p); err == nil || !strings.Contains(err.Error(), "author") {
+		t.Errorf("params without the required author: %v", err)
+	}
+	out := lexgen.ListNotesOutput{Notes: []lexgen.Note{{Body: "b"}}}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"notes":[{"$type":"test.lexgen.note","body":"b"}]}` {
+		t.Errorf("output encodes as %s", b)
+	}
+	var back lexgen.ListNotesOutput
+	if err := json.Unmarshal([]byte(`{"cursor":"c","notes":[],"more":true}`), &back); err != nil || back.Cursor == nil || *back.Cursor != "c" || string(back.Extra["more"]) != "true" {
+		t.Errorf("output decodes as %+v, %v", back, err)
+	}
+	if lexgen.ListNotesErrAuthorNotFound != "AuthorNotFound" || lexgen.ListNotesErrBadCursor != "BadCursor" {
+		t.Errorf("error constants %q %q", lexgen.ListNotesErrAuthorNotFound, lexgen.ListNotesErrBadCursor)
+	}
+	in := lexgen.PutNoteInput{Body: "x"} // an alias of the referenced record type
+	if b, err := json.Marshal(in); err != nil || string(b) != `{"$type":"test.lexgen.note","body":"x"}` {
+		t.Errorf("input encodes as %s, %v", b, err)
+	}
+	var res lexgen.PutNoteOutput
+	if err := json.Unmarshal([]byte(`{"$type":"test.other.thing","name":"n"}`), &res); err != nil || res.OtherThing == nil {
+		t.Errorf("union output %+v, %v", res, err)
+	}
+}

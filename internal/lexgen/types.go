@@ -50,12 +50,16 @@ func (e *emitter) typeOf(def any, owner, prop string) (goType, error) {
 		if err := e.p.claim(name, ref); err != nil {
 			return goType{}, err
 		}
-		e.queue = append(e.queue, func() error {
+		e.later(func() error {
 			return e.object(name, ref, description(d.Description), d, false)
 		})
 		return goType{expr: name}, nil
 	case lexicon.SchemaRef:
 		info, err := e.g.lookup(e.base, d.Ref)
+		if err != nil && e.external {
+			e.use("encoding/json", "")
+			return goType{expr: "json.RawMessage", nilable: true}, nil
+		}
 		if err != nil {
 			return goType{}, err
 		}
@@ -69,7 +73,7 @@ func (e *emitter) typeOf(def any, owner, prop string) (goType, error) {
 			return goType{}, err
 		}
 		e.p.unions = true
-		e.queue = append(e.queue, func() error { return e.union(name, owner, prop, d) })
+		e.later(func() error { return e.union(name, owner, prop, d) })
 		return goType{expr: name}, nil
 	default:
 		return goType{}, fmt.Errorf("schema type %T can not be a field", def)

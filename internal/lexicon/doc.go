@@ -12,6 +12,11 @@
 // tags, union $type forms, open unions. docs/lexicon-validation.md lists
 // every remaining difference with the reference.
 //
+// The same rules check the query parameters of an XRPC call, parsed by
+// their schema ([Catalog.ValidateParams]), and an endpoint's output
+// ([Catalog.ValidateOutput]). [Authority] is the NSID authority this
+// project owns (org.gostatusphere); its NSIDs are constants here.
+//
 // Invalid records are reported as a *[ValidationError] with the path of the
 // offending value. Fields a schema does not declare are never a reason to
 // reject a record.

@@ -77,6 +77,9 @@ var conformanceCases = []conformanceCase{
 	{"tx_write_at_rev", testWriteAtRev},
 	{"tx_replace_statuses", testReplaceStatuses},
 	{"requeue_failed_backfill_repos", testRequeueFailedBackfillRepos},
+	{"note_join", testNoteJoin},
+	{"note_upsert_delete", testNoteUpsertDelete},
+	{"tx_replace_notes", testReplaceNotes},
 	{"backfill_run", testBackfillRun},
 	{"backfill_repos", testBackfillRepos},
 }
@@ -264,7 +267,7 @@ func testStatusRecordBytes(t *testing.T, s *store.Store) {
 	}
 	entries := mustTimeline(t, s, 1, time.Time{})
 	if len(entries) != 1 || !bytes.Equal(entries[0].Record, st.Record) {
-		t.Errorf("timeline record bytes changed: %q", entries)
+		t.Errorf("timeline record bytes changed: %v", entries)
 	}
 }
 

@@ -4,7 +4,8 @@
 //
 // [Open] picks the dialect from the URL, applies pending migrations under a
 // lock and returns a [*Store]. Each table has its own file and row type:
-// [Status] and [TimelineEntry] (status.go), [Identity] (identity.go),
+// [Status] and [TimelineEntry] (status.go), [Note] (note.go, the sidecar
+// org.gostatusphere.note), [Identity] (identity.go),
 // accounts, the ingest cursor, OAuth sessions and authorization requests,
 // [WebSession] and leases. Lookups that find nothing return an error
 // matching [ErrNotFound]; nothing returns a nil value with a nil error.
@@ -32,6 +33,10 @@
 //     database, so an interrupted run resumes where it stopped.
 //   - A hidden (inactive) account's statuses stay stored but are left out
 //     of [Store.Timeline]; reactivating the account shows them again.
+//   - A note is stored by its own AT-URI whether or not its status is;
+//     the reads join it to the status with the same author and record key
+//     ([TimelineEntry.Note]), so a note without its status (not yet, or
+//     deleted) is kept and shown nowhere. Notes upsert like statuses.
 //   - Record bytes are kept exactly as written, unknown fields included.
 //   - Times are stored in UTC truncated to the microsecond (SQLite:
 //     fixed-width RFC 3339 text, so text order is time order; Postgres:

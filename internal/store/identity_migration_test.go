@@ -21,6 +21,7 @@ func TestMigrationQueuesExistingAuthors(t *testing.T) {
 	}
 	defer s.Close()
 	for _, q := range []string{
+		`DROP TABLE note`, // 0004, rolled back too
 		`DROP TRIGGER status_queue_identity`,
 		`DROP TRIGGER identity_insert_dequeue`,
 		`DROP TRIGGER identity_update_dequeue`,

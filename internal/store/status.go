@@ -23,10 +23,14 @@ type Status struct {
 	IndexedAt time.Time // when it was first stored (UTC)
 }
 
-// TimelineEntry is a Status with its author's handle.
+// TimelineEntry is a Status with its author's handle and its note.
 type TimelineEntry struct {
 	Status
 	Handle string // "" when the identity cache has none
+	// Note is the status's note (same author and record key), nil when
+	// none is stored. Its URI, AuthorDID, RKey, Text, CID and Record are
+	// set; its times and Rev are not.
+	Note *Note
 }
 
 // TimelineKey is a position in the timeline: entries are ordered by
@@ -62,10 +66,28 @@ func scanStatus(sc rowScanner, more ...any) (Status, error) {
 	return st, nil
 }
 
+// entryNoteColumns are the note columns of an entry, after the handle:
+// NULL when the status has no note.
+const entryNoteColumns = `n.uri, n.text, n.cid, n.record`
+
+// entryNoteJoin joins a status "s" to its note "n".
+const entryNoteJoin = `
+		LEFT JOIN note n ON n.author_did = s.author_did AND n.rkey = s.rkey`
+
 func scanTimelineEntry(sc rowScanner) (TimelineEntry, error) {
-	var e TimelineEntry
-	st, err := scanStatus(sc, &e.Handle)
+	var (
+		e                 TimelineEntry
+		nURI, nText, nCID sql.NullString
+		nRecord           []byte
+	)
+	st, err := scanStatus(sc, &e.Handle, &nURI, &nText, &nCID, &nRecord)
 	e.Status = st
+	if err == nil && nURI.Valid {
+		e.Note = &Note{
+			URI: syntax.ATURI(nURI.String), AuthorDID: st.AuthorDID, RKey: st.RKey,
+			Text: nText.String, CID: nCID.String, Record: nRecord,
+		}
+	}
 	return e, err
 }
 
@@ -150,16 +172,18 @@ func (c *conn) CountStatuses(ctx context.Context) (int64, error) {
 }
 
 // timelineSelect and timelineOrder frame every timeline query: statuses of
-// authors not hidden, with the cached handle, newest first. The order is
-// the status_timeline index's, so the database walks that index and stops
-// after limit rows.
+// authors not hidden, with the cached handle and the note, newest first.
+// The order is the status_timeline index's, so the database walks that
+// index and stops after limit rows (the note is one lookup in
+// note_author_rkey per row).
 const (
-	timelineSelect = `
-		SELECT ` + statusColumns + `, COALESCE(i.handle, '')
+	entrySelect = `
+		SELECT ` + statusColumns + `, COALESCE(i.handle, ''), ` + entryNoteColumns + `
 		FROM status s
-		LEFT JOIN identity i ON i.did = s.author_did
+		LEFT JOIN identity i ON i.did = s.author_did` + entryNoteJoin + `
 		WHERE NOT EXISTS (SELECT 1 FROM account a WHERE a.did = s.author_did AND NOT a.active)`
-	timelineOrder = `
+	timelineSelect = entrySelect
+	timelineOrder  = `
 		ORDER BY s.indexed_at DESC, s.uri
 		LIMIT $1`
 )

@@ -68,6 +68,7 @@ type statusView struct {
 	// the page ("5m"), for <time datetime> with the absolute time as title.
 	CreatedAt string `json:"createdAt"`
 	Ago       string `json:"ago"`
+	Note      string `json:"note,omitempty"` // the text of the status's note (org.gostatusphere.note)
 }
 
 // URIAttr is the line's data-uri attribute: the AT-URI as a plain string.
@@ -107,8 +108,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.views.home
 	notice := p.notice(behind)
-	card := s.profile(ctx, ws.DID, now).cardFor(s.notesAllowed(ctx, ws, now))
-	writeHTMLParts(w, http.StatusOK, p.top, notice, card, p.options(mine), tl.block, p.bottom)
+	notes := s.notesAllowed(ctx, ws, now)
+	card := s.profile(ctx, ws.DID, now).cardFor(notes)
+	writeHTMLParts(w, http.StatusOK, p.top, notice, card, p.options(mine, notes), tl.block, p.bottom)
 }
 
 // publicPage returns the logged-out home page of the window tl, with the
@@ -165,24 +167,6 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	page.Options = statusOptions
 	s.render(w, r, status, "home", page)
-}
-
-// newStatusView describes st by its author's handle, or DID when unknown.
-func newStatusView(st store.Status, handle string, now time.Time) statusView {
-	author := handle
-	if author == "" {
-		author = st.AuthorDID.String()
-	}
-	return statusView{
-		URI:        st.URI.String(),
-		Status:     st.Status,
-		Author:     author,
-		ProfileURL: "https://bsky.app/profile/" + st.AuthorDID.String(),
-		Date:       dateOf(st.CreatedAt),
-		Today:      sameDay(st.CreatedAt, now),
-		CreatedAt:  st.CreatedAt.UTC().Format(time.RFC3339),
-		Ago:        ago(st.CreatedAt, now),
-	}
 }
 
 // topToday counts today's statuses among entries (newest first: the

@@ -16,10 +16,17 @@ type homeParts struct {
 	behind      []byte       // the notice that the timeline may be behind
 	loginCard   []byte       // the card of a visitor: the login and sign-up forms
 	optionsOut  []byte       // the options, disabled (logged out)
-	optionsIn   []byte       // the options with none selected (logged in)
 	empty       []byte       // the timeline's content when there is no status
 	friendCard  profileCards // the cards of a user whose name is unknown
-	// selected holds the logged-in options with one selected, by status.
+	// in are the logged-in options of a session that may write notes (with
+	// the note field) and of one that may not.
+	in, inNoNotes loggedInOptions
+}
+
+// loggedInOptions are the status options of a logged-in user: none
+// selected, and one selected, by status.
+type loggedInOptions struct {
+	none     []byte
 	selected map[string][]byte
 }
 
@@ -33,7 +40,7 @@ type profileCards struct {
 // signupPDS.
 func (v *views) homeParts(signupPDS string) (*homeParts, error) {
 	var (
-		p   = &homeParts{selected: map[string][]byte{}}
+		p   = &homeParts{}
 		err error
 	)
 	part := func(name string, data homePage) []byte {
@@ -49,13 +56,19 @@ func (v *views) homeParts(signupPDS string) (*homeParts, error) {
 	p.behind = part("behind", homePage{})
 	p.loginCard = part("card", homePage{SignupPDS: signupPDS})
 	p.optionsOut = part("options", homePage{Options: statusOptions})
-	p.optionsIn = part("options", homePage{User: user, Options: statusOptions})
 	p.empty = part("timeline-empty", homePage{})
 	if err == nil {
 		p.friendCard, err = v.userCards(orFriend(""))
 	}
-	for _, o := range statusOptions {
-		p.selected[o] = part("options", homePage{User: user, Options: statusOptions, Mine: o})
+	for _, in := range []struct {
+		opts  *loggedInOptions
+		notes bool
+	}{{&p.in, true}, {&p.inNoNotes, false}} {
+		in.opts.none = part("options", homePage{User: user, Options: statusOptions, NotesAllowed: in.notes})
+		in.opts.selected = map[string][]byte{}
+		for _, o := range statusOptions {
+			in.opts.selected[o] = part("options", homePage{User: user, Options: statusOptions, Mine: o, NotesAllowed: in.notes})
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("home page parts: %w", err)
@@ -63,12 +76,17 @@ func (v *views) homeParts(signupPDS string) (*homeParts, error) {
 	return p, nil
 }
 
-// options returns the options of a logged-in user whose status is mine.
-func (p *homeParts) options(mine string) []byte {
-	if b, ok := p.selected[mine]; ok {
+// options returns the options of a logged-in user whose status is mine,
+// with the note field if notes is set.
+func (p *homeParts) options(mine string, notes bool) []byte {
+	in := &p.inNoNotes
+	if notes {
+		in = &p.in
+	}
+	if b, ok := in.selected[mine]; ok {
 		return b
 	}
-	return p.optionsIn
+	return in.none
 }
 
 // notice returns the notice that goes before the card: the "behind" one

@@ -3,7 +3,9 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,10 +26,47 @@ type schemaView struct {
 
 type defView struct {
 	Name        string // "main" or the def's name
-	Type        string // record, object, string, …
+	Type        string // record, object, string, query, …
 	Description string
 	Key         string // record key type, for records
 	Fields      []fieldView
+	// Endpoint is set for a query or procedure.
+	Endpoint *endpointView
+	// PermissionSet is set for a permission set.
+	PermissionSet *permissionSetView
+}
+
+// permissionSetView documents a permission set: what a user consents to.
+type permissionSetView struct {
+	Title, Detail string
+	Translations  []string // "title (fr): …"
+	Permissions   []permissionView
+}
+
+// permissionView is one permission: its resource and its attributes
+// ("collection: a, b", "action: create", "aud: *", …).
+type permissionView struct {
+	Resource string
+	Attrs    []string
+}
+
+// endpointView documents a query or procedure: its parameters, its
+// input and output bodies and its errors.
+type endpointView struct {
+	Params []fieldView
+	Input  *bodyView
+	Output *bodyView
+	Errors []errorView
+}
+
+type bodyView struct {
+	Encoding    string
+	Description string
+	Fields      []fieldView
+}
+
+type errorView struct {
+	Name, Description string
 }
 
 type fieldView struct {
@@ -80,6 +119,16 @@ func newSchemaView(d lexicon.Doc) (schemaView, error) {
 	for _, name := range names {
 		def := file.Defs[name]
 		dv := defView{Name: name, Type: str(def["type"]), Description: str(def["description"]), Key: str(def["key"])}
+		switch dv.Type {
+		case "query", "procedure":
+			dv.Endpoint = newEndpointView(def)
+			sv.Defs = append(sv.Defs, dv)
+			continue
+		case "permission-set":
+			dv.PermissionSet = newPermissionSetView(def)
+			sv.Defs = append(sv.Defs, dv)
+			continue
+		}
 		body := def
 		if rec, ok := def["record"].(map[string]any); ok {
 			body = rec
@@ -91,6 +140,78 @@ func newSchemaView(d lexicon.Doc) (schemaView, error) {
 		sv.Defs = append(sv.Defs, dv)
 	}
 	return sv, nil
+}
+
+// newEndpointView documents a query or procedure definition.
+func newEndpointView(def map[string]any) *endpointView {
+	ev := &endpointView{}
+	if params, ok := def["parameters"].(map[string]any); ok {
+		ev.Params = fieldsOf(params)
+	}
+	ev.Input, ev.Output = newBodyView(def["input"]), newBodyView(def["output"])
+	errs, _ := def["errors"].([]any)
+	for _, e := range errs {
+		if m, ok := e.(map[string]any); ok {
+			ev.Errors = append(ev.Errors, errorView{Name: str(m["name"]), Description: str(m["description"])})
+		}
+	}
+	return ev
+}
+
+// newPermissionSetView documents a permission-set definition.
+func newPermissionSetView(def map[string]any) *permissionSetView {
+	pv := &permissionSetView{Title: str(def["title"]), Detail: str(def["detail"])}
+	for _, key := range []string{"title", "detail"} {
+		langs, _ := def[key+":lang"].(map[string]any)
+		for _, lang := range slices.Sorted(maps.Keys(langs)) {
+			pv.Translations = append(pv.Translations, key+" ("+lang+"): "+str(langs[lang]))
+		}
+	}
+	perms, _ := def["permissions"].([]any)
+	for _, p := range perms {
+		m, _ := p.(map[string]any)
+		perm := permissionView{Resource: str(m["resource"])}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if k == "type" || k == "resource" {
+				continue
+			}
+			perm.Attrs = append(perm.Attrs, k+": "+attrValue(m[k]))
+		}
+		pv.Permissions = append(pv.Permissions, perm)
+	}
+	return pv
+}
+
+// attrValue shows a permission attribute: a list joined by commas, else
+// the value as JSON without quotes.
+func attrValue(v any) string {
+	if list, ok := v.([]any); ok {
+		parts := make([]string, len(list))
+		for i, x := range list {
+			parts[i] = attrValue(x)
+		}
+		return strings.Join(parts, ", ")
+	}
+	b, _ := json.Marshal(v)
+	return strings.Trim(string(b), `"`)
+}
+
+// newBodyView documents a request or response body: its encoding and the
+// fields of its schema (one "(value)" row for a ref or a union).
+func newBodyView(v any) *bodyView {
+	body, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	bv := &bodyView{Encoding: str(body["encoding"]), Description: str(body["description"])}
+	if schema, ok := body["schema"].(map[string]any); ok {
+		if schema["properties"] == nil {
+			bv.Fields = []fieldView{{Name: "(value)", Type: typeOf(schema), Required: true, Constraints: constraintsOf(schema)}}
+		} else {
+			bv.Fields = fieldsOf(schema)
+		}
+	}
+	return bv
 }
 
 // fieldsOf lists an object's properties, required ones first, by name.

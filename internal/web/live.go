@@ -198,12 +198,12 @@ func (l *Live) send(e store.TimelineEntry) {
 
 // sendLocked sends e unless it was sent already.
 func (l *Live) sendLocked(e store.TimelineEntry) {
-	key := e.URI.String() + " " + e.CID
+	key := e.URI.String() + " " + entryVersion(e)
 	if _, dup := l.sent[key]; dup {
 		return
 	}
 	l.sent[key] = time.Now()
-	l.broadcast(liveEvent{name: "status", status: newStatusView(e.Status, e.Handle, l.now())})
+	l.broadcast(liveEvent{name: "status", status: entryLine(e, l.now())})
 }
 
 // broadcast sends ev to every watcher; l.mu is held. A watcher too slow to

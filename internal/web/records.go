@@ -18,9 +18,20 @@ type Records interface {
 	// JSON, e.g. a generated lexicon type) at collection/rkey in repo,
 	// through api, the session's authenticated client.
 	CreateRecord(ctx context.Context, api *atclient.APIClient, repo syntax.DID, collection syntax.NSID, rkey syntax.RecordKey, record any) (Written, error)
+	// CreateRecords writes creates into repo in one commit
+	// (com.atproto.repo.applyWrites), all of them or none, through api;
+	// it returns one Written per create, in order.
+	CreateRecords(ctx context.Context, api *atclient.APIClient, repo syntax.DID, creates []RecordCreate) ([]Written, error)
 	// DisplayName returns the displayName of the account's profile on the
 	// PDS at host, or "" when it has none.
 	DisplayName(ctx context.Context, host string, did syntax.DID) (string, error)
+}
+
+// RecordCreate is one record of [Records.CreateRecords].
+type RecordCreate struct {
+	Collection syntax.NSID
+	RKey       syntax.RecordKey
+	Record     any // a value that marshals to the record's JSON
 }
 
 // Written names a record the PDS accepted.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/bluesky-social/indigo/atproto/atclient"
 	"github.com/bluesky-social/indigo/atproto/syntax"
@@ -23,6 +24,29 @@ func (p pdsRecords) CreateRecord(ctx context.Context, api *atclient.APIClient, r
 	}
 	w, err := pds.CreateRecord(ctx, api, repo, collection, rkey, m)
 	return Written{URI: w.URI, CID: w.CID}, err
+}
+
+func (p pdsRecords) CreateRecords(ctx context.Context, api *atclient.APIClient, repo syntax.DID, creates []RecordCreate) ([]Written, error) {
+	writes := make([]pds.Write, len(creates))
+	for i, c := range creates {
+		m, err := recordMap(c.Record)
+		if err != nil {
+			return nil, err
+		}
+		writes[i] = pds.Write{Action: pds.ActionCreate, Collection: c.Collection, RKey: c.RKey, Record: m}
+	}
+	ws, err := pds.ApplyWrites(ctx, api, repo, writes, pds.WriteOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if len(ws) != len(creates) {
+		return nil, fmt.Errorf("applyWrites of %d records answered %d results", len(creates), len(ws))
+	}
+	out := make([]Written, len(ws))
+	for i, w := range ws {
+		out[i] = Written{URI: w.URI, CID: w.CID}
+	}
+	return out, nil
 }
 
 func (p pdsRecords) DisplayName(ctx context.Context, host string, did syntax.DID) (string, error) {

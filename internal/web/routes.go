@@ -19,11 +19,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /status", s.postStatus)
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("GET /lexicons", s.lexicons)
+	mux.HandleFunc("GET /xrpc/{nsid}", s.xrpcQuery)
+	mux.HandleFunc("POST /xrpc/{nsid}", s.xrpcNotImplemented)
 	mux.Handle("GET /healthz", Liveness(s.Checks))
 	mux.HandleFunc("GET /oauth-client-metadata.json", s.clientMetadata)
 	mux.HandleFunc("GET /oauth/jwks.json", s.jwks)
 	mux.HandleFunc("GET /.well-known/did.json", s.didDocument)
-	mux.HandleFunc("GET /xrpc/org.gostatusphere.getViewerStatus", s.getViewerStatus)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", s.views.static))
 	mux.HandleFunc("GET /favicon.ico", s.favicon)
 	mux.HandleFunc("GET /", s.notFound) // = notFoundPattern
@@ -39,7 +40,7 @@ func (s *Server) routes() http.Handler {
 func (s *Server) patterns() []string {
 	out := []string{"GET /{$}", "GET /login", "POST /login", "POST /signup", "GET /oauth/callback", "POST /logout", "POST /status",
 		"GET /events", "GET /lexicons", "GET /healthz", "GET /oauth-client-metadata.json", "GET /oauth/jwks.json",
-		"GET /.well-known/did.json", "GET /xrpc/org.gostatusphere.getViewerStatus", "GET /static/", "GET /favicon.ico", "GET /"}
+		"GET /.well-known/did.json", "GET /xrpc/{nsid}", "POST /xrpc/{nsid}", "GET /static/", "GET /favicon.ico", "GET /"}
 	for pattern := range s.Extra {
 		out = append(out, pattern)
 	}

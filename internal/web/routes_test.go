@@ -32,7 +32,7 @@ var routeTests = map[string][]routeCase{
 	"POST /login":                     loginCases(),
 	"GET /oauth/callback":             callbackCases(),
 	"POST /logout":                    logoutCases(),
-	"POST /status":                    statusCases(),
+	"POST /status":                    append(statusCases(), noteCases()...),
 	"GET /events":                     eventsCases(),
 	"GET /lexicons":                   lexiconsCases(),
 	"GET /healthz":                    healthzCases(),
@@ -40,10 +40,11 @@ var routeTests = map[string][]routeCase{
 	"GET /oauth/jwks.json":            clientMetadataCases("/oauth/jwks.json", `"keys"`),
 	"GET /static/":                    staticCases(),
 	"GET /.well-known/did.json":       didDocumentCases(),
-	"GET /xrpc/org.gostatusphere.getViewerStatus": viewerStatusCases(),
-	"POST /signup":     signupCases(),
-	"GET /":            notFoundCases(),
-	"GET /favicon.ico": faviconCases(),
+	"GET /xrpc/{nsid}":                append(xrpcQueryCases(), viewerStatusCases()...),
+	"POST /xrpc/{nsid}":               xrpcOtherMethodCases(),
+	"POST /signup":                    signupCases(),
+	"GET /":                           notFoundCases(),
+	"GET /favicon.ico":                faviconCases(),
 }
 
 // TestRoutes runs every route's cases against a Server with fakes: no PDS,
@@ -147,7 +148,7 @@ func homeCases() []routeCase {
 			e.addStatus(t, aliceDID, "3kaaaaaaaaaa2", "🦋", time.Now().UTC())
 			return request(http.MethodGet, "/", "", e.session(t, aliceDID))
 		}, check: func(t *testing.T, e *testEnv, w *httptest.ResponseRecorder) {
-			checkResponse(t, w, http.StatusOK, "Alice Liddell", "Log out", `class="status-option selected"`)
+			checkResponse(t, w, http.StatusOK, "Alice Liddell", "Log out", `class="status-option selected"`, `id="note" name="note"`)
 			if strings.Contains(w.Body.String(), "notes-unavailable") {
 				t.Error("a session granted the permission set is told notes are unavailable")
 			}
@@ -155,7 +156,12 @@ func homeCases() []routeCase {
 		{name: "logged_in_status_only", setup: func(t *testing.T, e *testEnv) *http.Request {
 			e.auth.granted = ouroauth.BaseScopes
 			return request(http.MethodGet, "/", "", e.session(t, aliceDID))
-		}, check: want(http.StatusOK, "Log out", `id="notes-unavailable"`, "Notes are unavailable", "org.gostatusphere.authFull")},
+		}, check: func(t *testing.T, e *testEnv, w *httptest.ResponseRecorder) {
+			checkResponse(t, w, http.StatusOK, "Log out", `id="notes-unavailable"`, "Notes are unavailable", "org.gostatusphere.authFull")
+			if strings.Contains(w.Body.String(), `name="note"`) {
+				t.Error("a session not granted notes is offered the note field")
+			}
+		}},
 		{name: "forged_cookie", setup: func(*testing.T, *testEnv) *http.Request {
 			return request(http.MethodGet, "/", "", strings.Repeat("A", 43))
 		}, check: want(http.StatusOK, `name="handle"`)},

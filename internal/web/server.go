@@ -26,6 +26,11 @@ type Store interface {
 	Timeline(ctx context.Context, limit int, before time.Time) ([]store.TimelineEntry, error)
 	LatestStatus(ctx context.Context, author syntax.DID) (store.Status, error)
 	UpsertStatus(ctx context.Context, st store.Status) error
+	// The note and the XRPC views (xrpc*.go).
+	UpsertNote(ctx context.Context, n store.Note) error
+	TimelineAfter(ctx context.Context, limit int, after store.TimelineKey) ([]store.TimelineEntry, error)
+	StatusEntry(ctx context.Context, uri syntax.ATURI) (store.TimelineEntry, error)
+	LatestStatusEntry(ctx context.Context, author syntax.DID) (store.TimelineEntry, error)
 	Identity(ctx context.Context, did syntax.DID) (store.Identity, error)
 	CreateWebSession(ctx context.Context, ws store.WebSession) error
 	WebSession(ctx context.Context, id string, now time.Time) (store.WebSession, error)
@@ -60,6 +65,8 @@ type Identities interface {
 // Lexicons validates records against the app's lexicons and documents them.
 type Lexicons interface {
 	ValidateRecord(nsid syntax.NSID, rec map[string]any) error
+	// ValidateParams parses and checks an XRPC call's query parameters.
+	ValidateParams(nsid syntax.NSID, q url.Values) (map[string]any, error)
 	Docs() []lexicon.Doc
 }
 

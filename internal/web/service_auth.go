@@ -10,6 +10,8 @@ import (
 
 	"github.com/bluesky-social/indigo/atproto/auth"
 	"github.com/bluesky-social/indigo/atproto/syntax"
+
+	gen "github.com/statusphere/statusphere/internal/gen/org/gostatusphere"
 )
 
 // appViewServiceID is the fragment of the app's service in its DID
@@ -43,15 +45,15 @@ func (e *serviceAuthError) Unwrap() error { return e.Err }
 func (s *Server) viewerFromServiceAuth(r *http.Request, lxm syntax.NSID) (syntax.DID, error) {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "", &serviceAuthError{Name: "AuthMissing", Message: "This method requires atproto service auth: Authorization: Bearer <JWT from com.atproto.server.getServiceAuth>."}
+		return "", &serviceAuthError{Name: gen.GetViewerStatusErrAuthMissing, Message: "This method requires atproto service auth: Authorization: Bearer <JWT from com.atproto.server.getServiceAuth>."}
 	}
 	if s.ServiceDID == "" {
-		return "", &serviceAuthError{Name: "InvalidToken", Message: "This server has no service DID (run it with -public-url) and accepts no service-auth token."}
+		return "", &serviceAuthError{Name: gen.GetViewerStatusErrInvalidToken, Message: "This server has no service DID (run it with -public-url) and accepts no service-auth token."}
 	}
 	v := auth.ServiceAuthValidator{Audience: s.audienceOf(token), Dir: s.Identities.Directory()}
 	did, err := v.Validate(r.Context(), token, &lxm)
 	if err != nil {
-		return "", &serviceAuthError{Name: "InvalidToken", Message: "The service-auth token was refused: " + err.Error(), Err: err}
+		return "", &serviceAuthError{Name: gen.GetViewerStatusErrInvalidToken, Message: "The service-auth token was refused: " + err.Error(), Err: err}
 	}
 	return did, nil
 }
@@ -89,5 +91,5 @@ func (s *Server) serviceAuthFailed(w http.ResponseWriter, r *http.Request, err e
 	}
 	s.Log.Info("service auth refused", "path", r.URL.Path, "error", err)
 	w.Header().Set("WWW-Authenticate", `Bearer realm="atproto service auth"`)
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": se.Name, "message": se.Message})
+	writeXRPCError(w, http.StatusUnauthorized, se.Name, se.Message)
 }

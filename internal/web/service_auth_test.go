@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
-	"github.com/statusphere/statusphere/internal/gen/org/gostatusphere"
+	gen "github.com/statusphere/statusphere/internal/gen/org/gostatusphere"
+	"github.com/statusphere/statusphere/internal/lexicon"
 )
 
 const (
@@ -88,10 +90,11 @@ func viewerRequest(mint func(t *testing.T, e *testEnv) string) func(*testing.T, 
 	}
 }
 
-// aliceToken mints alice's token for aud and lxm, after she posted 🦋.
+// aliceToken mints alice's token for aud and lxm, after she posted 🦋 with
+// a note.
 func aliceToken(aud string, lxm syntax.NSID, ttl time.Duration) func(t *testing.T, e *testEnv) string {
 	return func(t *testing.T, e *testEnv) string {
-		e.addStatus(t, aliceDID, "3kaaaaaaaaaa2", "🦋", time.Now().UTC())
+		e.addEntry(t, aliceDID, "3kaaaaaaaaaa2", "🦋", noteJSON, time.Now().UTC())
 		return newSigner(t, e, aliceDID, "alice.test").token(t, aliceDID, aud, lxm, ttl)
 	}
 }
@@ -111,9 +114,11 @@ func xrpcRefused(name string) func(*testing.T, *testEnv, *httptest.ResponseRecor
 	}
 }
 
+// viewerStatusCases are the cases of GET /xrpc/{nsid} for
+// org.gostatusphere.getViewerStatus (service auth).
 func viewerStatusCases() []routeCase {
-	lxm := syntax.NSID(gostatusphere.GetViewerStatusNSID)
-	return []routeCase{
+	lxm := lexicon.GetViewerStatusNSID
+	cases := []routeCase{
 		{name: "accepted", edit: withService, setup: viewerRequest(aliceToken(appServiceDID, lxm, time.Minute)), check: wantViewerStatus("🦋")},
 		{name: "accepted_for_the_service_ref", edit: withService,
 			setup: viewerRequest(aliceToken(appServiceDID+"#statusphere_appview", lxm, time.Minute)), check: wantViewerStatus("🦋")},
@@ -132,29 +137,29 @@ func viewerStatusCases() []routeCase {
 		{name: "garbage", edit: withService, setup: viewerRequest(func(*testing.T, *testEnv) string { return "not.a.jwt" }), check: xrpcRefused("InvalidToken")},
 		{name: "no_service_did", setup: viewerRequest(aliceToken(appServiceDID, lxm, time.Minute)), check: xrpcRefused("InvalidToken")},
 	}
+	for i := range cases {
+		cases[i].name = "viewer_" + cases[i].name // beside the other queries' cases
+	}
+	return cases
 }
 
-// wantViewerStatus wants 200 with the viewer alice or bob and the status
-// emoji ("" for none).
+// wantViewerStatus wants 200, an answer valid against getViewerStatus's
+// output schema, with the viewer alice (her status emoji and its note,
+// the one status view) or bob without a status (emoji "").
 func wantViewerStatus(emoji string) func(*testing.T, *testEnv, *httptest.ResponseRecorder) {
 	return func(t *testing.T, e *testEnv, w *httptest.ResponseRecorder) {
 		t.Helper()
-		checkResponse(t, w, http.StatusOK)
-		var out struct {
-			Viewer syntax.DID                                 `json:"viewer"`
-			Status *gostatusphere.GetViewerStatusViewerStatus `json:"status"`
-		}
-		if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
-			t.Fatalf("%s: %v", w.Body, err)
-		}
+		var out gen.GetViewerStatusOutput
+		xrpcOK(t, e, w, lexicon.GetViewerStatusNSID, &out)
 		if emoji == "" {
 			if out.Viewer != bobDID || out.Status != nil {
 				t.Errorf("got %s, want bob without a status", w.Body)
 			}
 			return
 		}
-		if out.Viewer != aliceDID || out.Status == nil || out.Status.Uri.Authority().String() != aliceDID.String() {
-			t.Errorf("got %s, want alice's status", w.Body)
+		if out.Viewer != aliceDID || out.Status == nil || out.Status.Uri.Authority().String() != aliceDID.String() ||
+			out.Status.Author.Did != aliceDID || !strings.Contains(string(out.Status.Status), emoji) || string(out.Status.Note) != noteJSON {
+			t.Errorf("got %s, want alice's status %s with its note", w.Body, emoji)
 		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 // with a message rather than coerced.
 type statusForm struct {
 	Status any `json:"status"`
+	Note   any `json:"note"` // optional: the text of the status's note
 }
 
 // readStatusForm reads the form from JSON or a form post; invalid UTF-8 is
@@ -43,6 +44,9 @@ func readStatusForm(r *http.Request) (statusForm, error) {
 	}
 	if v, ok := r.PostForm["status"]; ok && len(v) == 1 {
 		f.Status = v[0]
+	}
+	if v, ok := r.PostForm["note"]; ok && len(v) == 1 {
+		f.Note = v[0]
 	}
 	return f, nil
 }
@@ -95,11 +99,21 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 		s.statusFailed(w, r, http.StatusBadRequest, "Invalid status: "+err.Error())
 		return
 	}
+	note, err := s.newNoteRecord(form.Note, now)
+	if err != nil {
+		s.statusFailed(w, r, http.StatusBadRequest, "Invalid note: "+err.Error())
+		return
+	}
+	if note != nil && !s.CanWriteNotes(ctx, ws) {
+		// The PDS would refuse the pair for want of the grant; say why.
+		s.statusFailed(w, r, http.StatusForbidden, msgNotesUnavailable)
+		return
+	}
 	rkey := syntax.RecordKey(s.tids.Next().String())
-	var written Written
+	var written, noteWritten Written
 	err = s.Auth.WithSession(ctx, ws.DID, ws.OAuthSessionID, func(api *atclient.APIClient, _ string) error {
 		var err error
-		written, err = s.Records.CreateRecord(ctx, api, ws.DID, statusNSID, rkey, record)
+		written, noteWritten, err = s.writeRecords(ctx, api, ws.DID, rkey, record, note)
 		return err
 	})
 	if err != nil {
@@ -111,12 +125,18 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	if note != nil {
+		if entry.Note, err = s.storeNote(ctx, ws.DID, rkey, *note, noteWritten, now); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
 	s.users.statuses.set(ws.DID, entry.Status.Status, s.now())
 	if err := s.Live.publish(entry); err != nil {
 		s.Log.Error("showing a posted status", "uri", entry.URI, "error", err)
 	}
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusOK, newStatusView(entry.Status, entry.Handle, now))
+		writeJSON(w, http.StatusOK, entryLine(entry, now))
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)

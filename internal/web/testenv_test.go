@@ -20,6 +20,8 @@ import (
 	"github.com/bluesky-social/indigo/atproto/auth/oauth"
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
+	"github.com/ipfs/go-cid"
+	"github.com/multiformats/go-multihash"
 
 	"github.com/statusphere/statusphere"
 	ourid "github.com/statusphere/statusphere/internal/identity"
@@ -265,6 +267,7 @@ type createdRecord struct {
 	collection syntax.NSID
 	rkey       syntax.RecordKey
 	json       string
+	batch      bool // written by CreateRecords (one applyWrites)
 }
 
 func (f *fakeRecords) CreateRecord(ctx context.Context, api *atclient.APIClient, repo syntax.DID, collection syntax.NSID, rkey syntax.RecordKey, record any) (Written, error) {
@@ -283,6 +286,40 @@ func (f *fakeRecords) CreateRecord(ctx context.Context, api *atclient.APIClient,
 	f.created = append(f.created, createdRecord{repo: repo, collection: collection, rkey: rkey, json: string(b)})
 	uri := fmt.Sprintf("at://%s/%s/%s", repo, collection, rkey)
 	return Written{URI: syntax.ATURI(uri), CID: fmt.Sprintf("bafyfake%d", len(f.created))}, nil
+}
+
+// CreateRecords records every create as CreateRecord does, all or none,
+// and answers real CIDs (of the JSON), so views built on them validate.
+func (f *fakeRecords) CreateRecords(ctx context.Context, api *atclient.APIClient, repo syntax.DID, creates []RecordCreate) ([]Written, error) {
+	if api == nil {
+		return nil, errors.New("no API client")
+	}
+	if f.createErr != nil {
+		return nil, f.createErr
+	}
+	out := make([]Written, len(creates))
+	recs := make([]createdRecord, len(creates))
+	for i, c := range creates {
+		b, err := json.Marshal(c.Record)
+		if err != nil {
+			return nil, err
+		}
+		recs[i] = createdRecord{repo: repo, collection: c.Collection, rkey: c.RKey, json: string(b), batch: true}
+		out[i] = Written{URI: syntax.ATURI(fmt.Sprintf("at://%s/%s/%s", repo, c.Collection, c.RKey)), CID: fakeCID(b)}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.created = append(f.created, recs...)
+	return out, nil
+}
+
+// fakeCID is a well-formed CID (dag-cbor, sha2-256) of b.
+func fakeCID(b []byte) string {
+	sum, err := multihash.Sum(b, multihash.SHA2_256, -1)
+	if err != nil {
+		panic(err)
+	}
+	return cid.NewCidV1(cid.DagCBOR, sum).String()
 }
 
 func (f *fakeRecords) writes() []createdRecord {

@@ -60,7 +60,7 @@ func timelineOrder(a, b store.TimelineEntry) int {
 // sameEntry reports whether a and b show the same on the page and in the
 // same place.
 func sameEntry(a, b store.TimelineEntry) bool {
-	return a.URI == b.URI && a.CID == b.CID && a.Status.Status == b.Status.Status && a.Handle == b.Handle &&
+	return a.URI == b.URI && entryVersion(a) == entryVersion(b) && a.Status.Status == b.Status.Status && a.Handle == b.Handle &&
 		a.AuthorDID == b.AuthorDID && a.IndexedAt.Equal(b.IndexedAt) && a.CreatedAt.Equal(b.CreatedAt)
 }
 
@@ -136,17 +136,17 @@ func buildWindow(v *views, old *timelineWindow, entries []store.TimelineEntry, n
 	}
 	var lines bytes.Buffer
 	for i, e := range entries {
-		e.Record = nil // not shown; the window keeps only what the page needs
 		we := windowEntry{TimelineEntry: e, ago: ago(e.CreatedAt, now)}
 		if r, ok := reuse[e.URI]; ok && r.ago == we.ago && sameEntry(r.TimelineEntry, e) {
 			we.line = r.line
 		} else {
-			line, err := v.statusLine(newStatusView(e.Status, e.Handle, now))
+			line, err := v.statusLine(entryLine(e, now))
 			if err != nil {
 				return nil, err
 			}
 			we.line = line
 		}
+		we.Record = nil // rendered; the window keeps only what the page needs
 		w.entries = append(w.entries, we)
 		if i < timelineSize {
 			lines.Write(we.line)

@@ -45,15 +45,25 @@
   const form = document.getElementById('status-options');
   if (!form) return;
 
+  // Enter in the note field must not post the first emoji: the note is
+  // sent with the emoji the user clicks.
+  const noteField = document.getElementById('note');
+  if (noteField) {
+    noteField.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') ev.preventDefault(); });
+  }
+
   form.addEventListener('click', async (ev) => {
     const btn = ev.target.closest('button.status-option');
     if (!btn || btn.disabled) return;
     ev.preventDefault();
+    const noteInput = document.getElementById('note');
+    const post = { status: btn.value };
+    if (noteInput && noteInput.value.trim() !== '') post.note = noteInput.value;
     try {
       const res = await fetch('/status', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
-        body: JSON.stringify({ status: btn.value }),
+        body: JSON.stringify(post),
       });
       const body = await res.json().catch(() => ({}));
       if (!res.ok) {
@@ -66,6 +76,7 @@
       });
       btn.classList.add('selected');
       btn.setAttribute('aria-pressed', 'true');
+      if (noteInput) noteInput.value = '';
       addStatus(body);
     } catch (err) {
       showError('Could not reach the server: ' + err.message);
@@ -82,7 +93,8 @@
     const old = timeline.querySelector('[data-uri="' + CSS.escape(s.uri) + '"]');
     if (old) {
       const shown = old.querySelector('.status');
-      if (shown && shown.textContent === s.status) return;
+      const shownNote = old.querySelector('.note');
+      if (shown && shown.textContent === s.status && (shownNote ? shownNote.textContent : '') === (s.note || '')) return;
       old.remove();
     }
     const empty = document.getElementById('timeline-empty');
@@ -110,6 +122,12 @@
       time.title = s.createdAt;
       time.textContent = ago(s.createdAt) || s.ago || s.date;
       desc.appendChild(time);
+    }
+    if (s.note) {
+      const note = document.createElement('div');
+      note.className = 'note';
+      note.textContent = s.note;
+      desc.appendChild(note);
     }
     line.appendChild(left);
     line.appendChild(desc);

@@ -11,64 +11,58 @@ import (
 // GetViewerStatusNSID is the NSID of the lexicon schema org.gostatusphere.getViewerStatus.
 const GetViewerStatusNSID = "org.gostatusphere.getViewerStatus"
 
-// GetViewerStatusViewerStatus is the object org.gostatusphere.getViewerStatus#viewerStatus.
+// GetViewerStatusErrAuthMissing is the error AuthMissing of the query org.gostatusphere.getViewerStatus.
 //
-// One status record as indexed, carried verbatim.
-type GetViewerStatusViewerStatus struct {
-	// Cid is "cid", optional, format cid: absent while the app knows the record only from its own write.
-	Cid *syntax.CID
-	// IndexedAt is "indexedAt", required, format datetime.
-	IndexedAt string
-	// Record is "record", required: the xyz.statusphere.status record as it is in the author's repo.
-	Record json.RawMessage
-	// Uri is "uri", required, format at-uri.
-	Uri syntax.ATURI
+// No service-auth token was sent.
+const GetViewerStatusErrAuthMissing = "AuthMissing"
+
+// GetViewerStatusErrInvalidToken is the error InvalidToken of the query org.gostatusphere.getViewerStatus.
+//
+// The token is malformed, expired, for another audience or method, or not signed by the issuer's key.
+const GetViewerStatusErrInvalidToken = "InvalidToken"
+
+// GetViewerStatusOutput is the output of the query org.gostatusphere.getViewerStatus.
+//
+// The calling user's current status, as the app has indexed it. Requires atproto service auth: a JWT minted by the user's PDS (com.atproto.server.getServiceAuth) with aud the app's service DID and lxm this method.
+type GetViewerStatusOutput struct {
+	// Status is "status", optional: the viewer's current status (the one with the newest createdAt), with its note; absent when they have none.
+	Status *DefsStatusView
+	// Viewer is "viewer", required, format did: the DID the service-auth token was issued by.
+	Viewer syntax.DID
 	// Extra holds the fields the schema does not declare, verbatim.
 	Extra map[string]json.RawMessage
 }
 
 // MarshalJSON encodes v: $type first (from Extra, if there), the declared fields, then every field of Extra.
-func (v GetViewerStatusViewerStatus) MarshalJSON() ([]byte, error) {
+func (v GetViewerStatusOutput) MarshalJSON() ([]byte, error) {
 	var e objectEncoder
 	e.typeFrom(v.Extra)
-	if v.Cid != nil {
-		e.field("cid", v.Cid)
+	if v.Status != nil {
+		e.field("status", v.Status)
 	}
-	e.field("indexedAt", v.IndexedAt)
-	e.field("record", v.Record)
-	e.field("uri", v.Uri)
-	return e.finish("org.gostatusphere.getViewerStatus#viewerStatus", v.Extra, "$type", "cid", "indexedAt", "record", "uri")
+	e.field("viewer", v.Viewer)
+	return e.finish("org.gostatusphere.getViewerStatus output", v.Extra, "$type", "status", "viewer")
 }
 
 // UnmarshalJSON decodes v, keeping undeclared fields in Extra.
-func (v *GetViewerStatusViewerStatus) UnmarshalJSON(data []byte) error {
-	d, err := newObjectDecoder(data, "org.gostatusphere.getViewerStatus#viewerStatus")
+func (v *GetViewerStatusOutput) UnmarshalJSON(data []byte) error {
+	d, err := newObjectDecoder(data, "org.gostatusphere.getViewerStatus output")
 	if err != nil {
 		return err
 	}
-	var out GetViewerStatusViewerStatus
+	var out GetViewerStatusOutput
 	{
-		var f syntax.CID
-		if ok, err := d.take("cid", &f, false); err != nil {
+		var f DefsStatusView
+		if ok, err := d.take("status", &f, false); err != nil {
 			return err
 		} else if ok {
-			out.Cid = &f
+			out.Status = &f
 		}
 	}
-	if ok, err := d.take("indexedAt", &out.IndexedAt, false); err != nil {
+	if ok, err := d.take("viewer", &out.Viewer, false); err != nil {
 		return err
 	} else if !ok {
-		return d.missing("indexedAt")
-	}
-	if ok, err := d.take("record", &out.Record, false); err != nil {
-		return err
-	} else if !ok {
-		return d.missing("record")
-	}
-	if ok, err := d.take("uri", &out.Uri, false); err != nil {
-		return err
-	} else if !ok {
-		return d.missing("uri")
+		return d.missing("viewer")
 	}
 	out.Extra = d.extra()
 	*v = out
