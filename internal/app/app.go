@@ -182,6 +182,7 @@ func (a *App) buildWeb(c *core, reg *prometheus.Registry, o options) error {
 		Log: a.log.With("component", "web"), Secure: a.cfg.Secure(), SessionMaxAge: a.cfg.SessionMaxAge,
 		Metrics: reg, Extra: extra,
 		Checks:    map[string]web.Check{"database": livenessCheck(c.store)},
+		Behind:    a.timelineBehind,
 		PublicURL: a.cfg.PublicURL, ServiceDID: a.cfg.ServiceDID(), SignupPDS: a.cfg.SignupPDS,
 	})
 	if err != nil {
@@ -189,6 +190,18 @@ func (a *App) buildWeb(c *core, reg *prometheus.Registry, o options) error {
 	}
 	a.OAuth, a.Web = oc, ws
 	return nil
+}
+
+// timelineBehind reports whether this process's ingester holds the lease
+// and has been without its source for longer than the readiness threshold:
+// the home page then says the timeline may be behind. A serve process
+// without an in-process ingester (a split deployment) cannot tell.
+func (a *App) timelineBehind(context.Context) bool {
+	if a.Ingester == nil {
+		return false
+	}
+	h := a.Ingester.Health()
+	return h.HoldsLease && a.conn.observe(h.Connected, time.Now()) > a.cfg.Ready.MaxDisconnected
 }
 
 // serviceRef is the app's service in its DID document, or "".

@@ -211,12 +211,7 @@ func ago(t, now time.Time) string {
 // behind reports whether the ingester's check fails: it is disconnected
 // from its source, so the timeline may miss the latest statuses.
 func (s *Server) behind(ctx context.Context) bool {
-	check, ok := s.Checks["ingest"]
-	if !ok {
-		return false
-	}
-	_, healthy := check(ctx)
-	return !healthy
+	return s.Behind != nil && s.Behind(ctx)
 }
 
 func sameDay(a, b time.Time) bool {

@@ -20,7 +20,7 @@ func TestPublicPageBehindState(t *testing.T) {
 	healthy.Store(true)
 	e := newTestEnv(t, func(d *Deps) {
 		d.SignupPDS = "pds.example"
-		d.Checks = map[string]Check{"ingest": func(context.Context) (any, bool) { return nil, healthy.Load() }}
+		d.Behind = func(context.Context) bool { return !healthy.Load() }
 	})
 	e.addStatus(t, bobDID, "3kaaaaaaaaab2", "🚀", time.Now().UTC())
 	home := func() string {
@@ -45,7 +45,7 @@ func TestPublicPageBehindState(t *testing.T) {
 // while its grant is read once for views within userRecheck.
 func TestHomeNotesLineCached(t *testing.T) {
 	e := newTestEnv(t, func(d *Deps) {
-		d.Checks = map[string]Check{"ingest": func(context.Context) (any, bool) { return nil, false }}
+		d.Behind = func(context.Context) bool { return true }
 	})
 	now := time.Now().UTC()
 	e.s.now = func() time.Time { return now }

@@ -66,12 +66,12 @@ func faviconCases() []routeCase {
 	}
 }
 
-// TestHomeSaysTimelineBehind: when the ingest check fails (disconnected),
-// the home page says the timeline may be behind; when it passes, it does not.
+// TestHomeSaysTimelineBehind: when the ingester has lost its source,
+// the home page says the timeline may be behind; when it is not, it does not.
 func TestHomeSaysTimelineBehind(t *testing.T) {
 	for _, healthy := range []bool{true, false} {
 		e := newTestEnv(t, func(d *Deps) {
-			d.Checks = map[string]Check{"ingest": func(context.Context) (any, bool) { return nil, healthy }}
+			d.Behind = func(context.Context) bool { return !healthy }
 		})
 		w := e.do(request(http.MethodGet, "/", "", ""))
 		checkResponse(t, w, http.StatusOK)

@@ -85,9 +85,11 @@ type Deps struct {
 	SessionMaxAge time.Duration
 	// Extra routes mounted on the same mux (e.g. /metrics), by pattern.
 	Extra map[string]http.Handler
-	// Checks are run by /healthz, by name. When the "ingest" check fails,
-	// the home page says the timeline may be behind.
+	// Checks are run by /healthz (liveness of the web tier), by name.
 	Checks map[string]Check
+	// Behind reports whether the timeline may be behind (the ingester has
+	// lost its source); the home page then says so. Nil: never.
+	Behind func(context.Context) bool
 	// SignupPDS is the PDS the "Create an account" form offers (a host
 	// name or https URL; empty: bsky.social).
 	SignupPDS string
