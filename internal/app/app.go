@@ -13,6 +13,8 @@ import (
 	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/identity"
 	"github.com/statusphere/statusphere/internal/ingest"
+	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/lexindex"
 	"github.com/statusphere/statusphere/internal/oauth"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
@@ -30,6 +32,7 @@ type options struct {
 	localSuffixes []string
 	listener      net.Listener
 	noWeb         bool
+	lexiconTXT    lexicon.TXTLookup
 }
 
 // WithHTTPClient replaces the SSRF-safe client used for identity, OAuth and
@@ -61,6 +64,9 @@ type App struct {
 	backfillDue bool // Run starts it once the ingester is connected
 	ln          net.Listener
 	handler     http.Handler // the web app, or only /metrics and /healthz
+
+	// LexiconChecker checks the authorities of indexed lexicons.
+	LexiconChecker *lexindex.Checker
 }
 
 // New builds the app: it opens (and migrates) the database, and listens.
@@ -96,6 +102,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 	resolver := identity.NewResolver(dir, st, log.With("component", "identity"))
 	reg := newRegistry(st)
 	a := &App{cfg: cfg, log: log, Store: st, Identity: resolver, ln: ln}
+	if a.LexiconChecker, err = newLexiconChecker(st, o, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 
 	if cfg.Ingest {
 		a.Ingester, err = ingest.New(ingest.Config{
@@ -137,7 +147,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 	}
 	ws, err := web.New(web.Deps{
 		Store: st, Auth: oc, Records: web.NewPDSRecords(pds.New(o.httpClient, userAgent)), Identities: resolver, Lexicons: cat,
-		Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
+		LexIndex: lexindex.New(st), Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
 		Metrics: reg, Extra: map[string]http.Handler{"GET /metrics": metricsHandler(reg)},
 		Checks: checks,
 	})
@@ -204,6 +214,7 @@ func (a *App) serve(ctx context.Context) error {
 	}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
+	go a.runLexiconChecker(bg)
 	if a.Web != nil {
 		srv.RegisterOnShutdown(a.Web.Close) // end open event streams, so shutdown does not wait on them
 		go a.OAuth.PruneAuthRequests(bg, 10*time.Minute)

@@ -15,28 +15,15 @@ const usedByLimit = 200
 
 // Verdicts of a copy of a schema, as [Verdict] names them.
 const (
-	VerdictAuthoritative = "authoritative"
-	VerdictNotAuthority  = "not the authority"
-	VerdictNoAuthority   = "no authority"
-	VerdictLookupFailed  = "authority lookup failed"
-	VerdictPending       = "authority not checked yet"
+	VerdictAuthoritative = store.VerdictAuthoritative
+	VerdictNotAuthority  = store.VerdictNotAuthority
+	VerdictNoAuthority   = store.VerdictNoAuthority
+	VerdictLookupFailed  = store.VerdictLookupFailed
+	VerdictPending       = store.VerdictPending
 )
 
 // Verdict says whether r is its NSID's authoritative copy.
-func Verdict(r store.LexiconRecord) string {
-	switch r.AuthorityState {
-	case store.AuthorityFound:
-		if r.DID == r.AuthorityDID {
-			return VerdictAuthoritative
-		}
-		return VerdictNotAuthority
-	case store.AuthorityNone:
-		return VerdictNoAuthority
-	case store.AuthorityFailed:
-		return VerdictLookupFailed
-	}
-	return VerdictPending
-}
+func Verdict(r store.LexiconRecord) string { return r.Verdict() }
 
 // Version is one version of a record with its breaking-change verdict
 // against the previous valid version (none for the first).

@@ -51,6 +51,42 @@ func (r LexiconRecord) Authoritative() bool {
 	return r.AuthorityState == AuthorityFound && r.AuthorityDID == r.DID
 }
 
+// Verdicts of a copy of a schema, as [LexiconRecord.Verdict] names them.
+const (
+	VerdictAuthoritative = "authoritative"
+	VerdictNotAuthority  = "not the authority"
+	VerdictNoAuthority   = "no authority"
+	VerdictLookupFailed  = "authority lookup failed"
+	VerdictPending       = "authority not checked yet"
+)
+
+// Verdict says whether r is its NSID's authoritative copy, in words.
+func (r LexiconRecord) Verdict() string {
+	switch r.AuthorityState {
+	case AuthorityFound:
+		if r.DID == r.AuthorityDID {
+			return VerdictAuthoritative
+		}
+		return VerdictNotAuthority
+	case AuthorityNone:
+		return VerdictNoAuthority
+	case AuthorityFailed:
+		return VerdictLookupFailed
+	}
+	return VerdictPending
+}
+
+// VerdictClass is the verdict as a CSS class: ok, failed or warn.
+func (r LexiconRecord) VerdictClass() string {
+	switch r.Verdict() {
+	case VerdictAuthoritative:
+		return "ok"
+	case VerdictLookupFailed:
+		return "failed"
+	}
+	return "warn"
+}
+
 // States of a [LexiconAuthority].
 const (
 	AuthorityPending = "pending" // not looked up yet

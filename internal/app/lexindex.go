@@ -1,0 +1,39 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/lexindex"
+	"github.com/statusphere/statusphere/internal/store"
+)
+
+// lexiconCheckEvery is how often the authority checker looks for
+// authorities due for a check.
+const lexiconCheckEvery = 2 * time.Second
+
+// WithLexiconTXT replaces the DNS TXT lookup of the lexicon authority
+// checker (net.DefaultResolver.LookupTXT): tests answer _lexicon records
+// themselves.
+func WithLexiconTXT(lookup lexicon.TXTLookup) Option {
+	return func(o *options) { o.lexiconTXT = lookup }
+}
+
+// newLexiconChecker builds the authority checker of the lexicon index.
+func newLexiconChecker(st *store.Store, o options, log *slog.Logger) (*lexindex.Checker, error) {
+	lookup := o.lexiconTXT
+	if lookup == nil {
+		lookup = net.DefaultResolver.LookupTXT
+	}
+	return lexindex.NewChecker(st, lookup, lexindex.CheckerConfig{}, log.With("component", "lexindex"))
+}
+
+// runLexiconChecker checks lexicon authorities until ctx ends.
+func (a *App) runLexiconChecker(ctx context.Context) {
+	if a.LexiconChecker != nil {
+		a.LexiconChecker.Run(ctx, lexiconCheckEvery)
+	}
+}
