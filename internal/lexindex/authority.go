@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -99,8 +100,9 @@ func (c *Checker) lookup(ctx context.Context, name string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	txts, err := c.raw(ctx, name)
-	ttl := c.cfg.TTL
-	if err != nil {
+	ttl := c.cfg.TTL // an answer, "no such name" included
+	var dnsErr *net.DNSError
+	if err != nil && !(errors.As(err, &dnsErr) && dnsErr.IsNotFound) {
 		ttl = c.cfg.FailTTL
 	}
 	if ctx.Err() == nil || err == nil { // a cancelled caller is not an answer
