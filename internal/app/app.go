@@ -112,7 +112,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 			Source: cfg.Source, RelayURL: cfg.RelayURL, JetstreamURL: cfg.JetstreamURL, UserAgent: userAgent,
 			LeaseTTL: cfg.LeaseTTL,
 		}, ingest.Deps{
-			Store: st, Validator: cat, Collections: c.collections, Directory: c.dids, Identities: resolver, HTTPClient: o.httpClient,
+			Store: st, Validator: cat, Collections: c.collections, Directory: c.dids, Identities: lexiconRecheck{resolver, st}, HTTPClient: o.httpClient,
 			Registry: reg, Logger: log, // the ingester names its component itself
 		})
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/bluesky-social/indigo/atproto/syntax"
+
 	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/lexindex"
 	"github.com/statusphere/statusphere/internal/store"
@@ -36,4 +38,25 @@ func (a *App) runLexiconChecker(ctx context.Context) {
 	if a.LexiconChecker != nil {
 		a.LexiconChecker.Run(ctx, lexiconCheckEvery)
 	}
+}
+
+// identityRefresher is what the ingester calls on #identity events.
+type identityRefresher interface {
+	Refresh(ctx context.Context, did syntax.DID) (store.Identity, error)
+}
+
+// lexiconRecheck refreshes an identity after #identity and makes the
+// lexicon authorities of the DID's schemas (and any it is the authority
+// of) due for a check.
+type lexiconRecheck struct {
+	identityRefresher
+	st *store.Store
+}
+
+// Refresh implements the ingester's IdentityRefresher.
+func (r lexiconRecheck) Refresh(ctx context.Context, did syntax.DID) (store.Identity, error) {
+	if err := r.st.RecheckLexiconAuthoritiesOf(ctx, did); err != nil {
+		return store.Identity{}, err
+	}
+	return r.identityRefresher.Refresh(ctx, did)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
@@ -30,14 +32,43 @@ type Store interface {
 	LexiconAuthority(ctx context.Context, authority string) (store.LexiconAuthority, error)
 }
 
+// countsTTL is how long the index page's counts are reused: counting
+// walks the whole index (tens of milliseconds at 100,000 versions), and a
+// count a few seconds old is as good.
+const countsTTL = 10 * time.Second
+
 // Index answers questions about the indexed lexicons. It is safe for
 // concurrent use.
 type Index struct {
-	st Store
+	st  Store
+	now func() time.Time
+
+	mu       sync.Mutex
+	counts   store.LexiconCounts
+	countsAt time.Time
 }
 
 // New returns the index over st.
-func New(st Store) *Index { return &Index{st: st} }
+func New(st Store) *Index { return &Index{st: st, now: time.Now} }
+
+// Counts returns the index's counts, at most countsTTL old.
+func (x *Index) Counts(ctx context.Context) (store.LexiconCounts, error) {
+	now := x.now()
+	x.mu.Lock()
+	c, at := x.counts, x.countsAt
+	x.mu.Unlock()
+	if !at.IsZero() && now.Sub(at) < countsTTL {
+		return c, nil
+	}
+	c, err := x.st.LexiconCounts(ctx)
+	if err != nil {
+		return store.LexiconCounts{}, err
+	}
+	x.mu.Lock()
+	x.counts, x.countsAt = c, now
+	x.mu.Unlock()
+	return c, nil
+}
 
 // Resolved is the authoritative schema of an NSID: the answer of
 // com.atproto.lexicon.resolveLexicon.
@@ -81,13 +112,13 @@ const (
 	overviewSearch = 200
 )
 
-// Overview gathers the index page: counts, authorities, recently updated
+// Overview gathers the index page: counts (see [Index.Counts]), authorities, recently updated
 // and invalid records, and the results of query (an NSID or a prefix) or
 // of authority, when given.
 func (x *Index) Overview(ctx context.Context, query, authority string) (*Overview, error) {
 	o := &Overview{Query: query, Authority: authority}
 	var err error
-	if o.Counts, err = x.st.LexiconCounts(ctx); err != nil {
+	if o.Counts, err = x.Counts(ctx); err != nil {
 		return nil, err
 	}
 	if o.Authorities, err = x.st.LexiconAuthorities(ctx, overviewList); err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,8 +78,8 @@ func (m txt) lookup(_ context.Context, name string) ([]string, error) {
 	return []string{v}, nil
 }
 
-func seed(t *testing.T) *store.Store {
-	st := storetest.SQLite(t)
+func seed(t *testing.T, dialect string) *store.Store {
+	st := storetest.Open(t, dialect)
 	post := "com.example.post"
 	v1 := schemaDoc(post, `"text":{"type":"string"},"tag":{"type":"ref","ref":"com.example.tag"}`, `"text"`)
 	v2 := schemaDoc(post, `"text":{"type":"string","maxLength":10},"lang":{"type":"string"},"tag":{"type":"ref","ref":"com.example.tag"}`, `"text","lang"`)
@@ -117,9 +118,14 @@ func seed(t *testing.T) *store.Store {
 // TestIndexAuthorityAndVersions: the handler keeps every version once,
 // lists an invalid document, and the index serves only the authoritative
 // copy, with the breaking verdict of its second version; a failed lookup
-// is shown as failed.
+// is shown as failed. On SQLite and PostgreSQL.
 func TestIndexAuthorityAndVersions(t *testing.T) {
-	st := seed(t)
+	for _, dialect := range storetest.Dialects() {
+		t.Run(dialect, func(t *testing.T) { testIndex(t, seed(t, dialect)) })
+	}
+}
+
+func testIndex(t *testing.T, st *store.Store) {
 	ctx := t.Context()
 	x := lexindex.New(st)
 	res, err := x.Resolve(ctx, "com.example.post")
@@ -178,5 +184,12 @@ func TestIndexAuthorityAndVersions(t *testing.T) {
 	}
 	if err := x.Validate(ctx, "com.example.post", []byte(`{"$type":"com.example.post","text":"hi","lang":"en"}`)); err != nil {
 		t.Errorf("Validate a good record: %v", err)
+	}
+	if err := st.RecheckLexiconAuthoritiesOf(ctx, copierDID); err != nil {
+		t.Fatal(err)
+	}
+	due, err := st.DueLexiconAuthorities(ctx, time.Now().Add(-time.Minute), 10)
+	if want := []string{"example.com", "failing.org"}; err != nil || !slices.Equal(due, want) {
+		t.Errorf("due after the copier's #identity: %v (%v), want %v", due, err, want)
 	}
 }

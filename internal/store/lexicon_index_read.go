@@ -86,11 +86,12 @@ func (c *conn) LexiconVersions(ctx context.Context, uri syntax.ATURI) ([]Lexicon
 }
 
 // LexiconUsedBy returns the live records whose current version refers to
-// nsid, at most limit, by NSID.
+// nsid, at most limit, by URI (the order of the reference index, so that
+// the query stops after limit rows however many refer to nsid).
 func (c *conn) LexiconUsedBy(ctx context.Context, nsid syntax.NSID, limit int) ([]LexiconRecord, error) {
 	return c.lexiconRecords(ctx, "users of "+nsid.String(), `
 		JOIN lexicon_ref f ON f.uri = r.uri
-		WHERE f.to_nsid = $1 ORDER BY r.nsid, r.did LIMIT $2`, string(nsid), limit)
+		WHERE f.to_nsid = $1 ORDER BY f.uri LIMIT $2`, string(nsid), limit)
 }
 
 // SearchLexicons returns at most limit live records whose NSID starts with

@@ -27,6 +27,8 @@ CREATE INDEX IF NOT EXISTS lexicon_record_nsid ON lexicon_record (nsid, did);
 CREATE INDEX IF NOT EXISTS lexicon_record_authority ON lexicon_record (authority, nsid);
 CREATE INDEX IF NOT EXISTS lexicon_record_updated ON lexicon_record (updated_at DESC, uri);
 CREATE INDEX IF NOT EXISTS lexicon_record_did ON lexicon_record (did, uri);
+-- The invalid documents, newest first: as few as there are.
+CREATE INDEX IF NOT EXISTS lexicon_record_invalid ON lexicon_record (updated_at DESC, uri) WHERE invalid <> '';
 
 -- Every version of every record, deletes included (cid '' and schema
 -- empty): nothing is overwritten.
