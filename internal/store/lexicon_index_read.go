@@ -55,10 +55,10 @@ func (c *conn) AuthoritativeLexicon(ctx context.Context, nsid syntax.NSID) (Lexi
 		uri string
 	)
 	err := c.queryRow(ctx, `
-		SELECT r.uri, r.did, r.cid, r.rev, r.updated_at, v.schema
+		SELECT r.uri, r.did, r.cid, r.rev, r.updated_at,
+			(SELECT v.schema FROM lexicon_version v WHERE v.id = r.version_id)
 		FROM lexicon_record r
 		JOIN lexicon_authority a ON a.authority = r.authority AND a.did = r.did AND a.state = $2
-		JOIN lexicon_version v ON v.id = r.version_id
 		WHERE r.nsid = $1 AND r.deleted = $3 AND r.invalid = ''`,
 		string(nsid), AuthorityFound, false).Scan(&uri, &rec.DID, &rec.CID, &rec.Rev, timeScan{&rec.UpdatedAt}, &v.Schema)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -66,6 +66,9 @@ func (c *conn) AuthoritativeLexicon(ctx context.Context, nsid syntax.NSID) (Lexi
 	}
 	if err != nil {
 		return LexiconRecord{}, LexiconVersion{}, fmt.Errorf("store: authoritative lexicon %s: %w", nsid, err)
+	}
+	if v.Schema == nil {
+		v.Schema = []byte{}
 	}
 	rec.URI, rec.NSID, rec.AuthorityState, rec.AuthorityDID = syntax.ATURI(uri), nsid, AuthorityFound, rec.DID
 	v.URI, v.CID, v.Rev = rec.URI, rec.CID, rec.Rev
