@@ -164,11 +164,11 @@ func checkSchema(rkey syntax.RecordKey, js []byte) ([]syntax.NSID, error) {
 }
 
 // authorityOf returns an NSID's authority in DNS order (its segments but
-// the last, reversed), or the record key itself when it is no NSID.
+// the last, reversed), or "" when the record key is no NSID.
 func authorityOf(rkey string) string {
 	nsid, err := syntax.ParseNSID(rkey)
 	if err != nil {
-		return rkey
+		return ""
 	}
 	return nsid.Authority()
 }

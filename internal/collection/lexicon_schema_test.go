@@ -32,9 +32,12 @@ func TestLexiconVersionChecks(t *testing.T) {
 		"rkey not an NSID":   {"self", good},
 		"wrong $type":        {"com.example.a", `{"$type":"com.example.thing","lexicon":1,"id":"com.example.a","defs":{}}`},
 	} {
-		_, v, _, invalid := LexiconVersion(schemaRec(did, c.rkey, c.js, "c", "r"))
+		row, v, _, invalid := LexiconVersion(schemaRec(did, c.rkey, c.js, "c", "r"))
 		if !errors.Is(invalid, ErrInvalid) || v.Invalid == "" || len(v.Schema) == 0 {
 			t.Errorf("%s: invalid %v, version %+v: want it kept, marked invalid", name, invalid, v)
+		}
+		if wantAuthority := map[bool]string{true: "", false: "example.com"}[c.rkey == "self"]; row.Authority != wantAuthority {
+			t.Errorf("%s: authority %q, want %q", name, row.Authority, wantAuthority)
 		}
 	}
 }

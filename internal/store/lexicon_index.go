@@ -31,7 +31,7 @@ type LexiconRecord struct {
 	URI       syntax.ATURI
 	DID       syntax.DID
 	NSID      syntax.NSID // the record key
-	Authority string      // the NSID's authority in DNS order
+	Authority string      // the NSID's authority in DNS order ("" if the key is no NSID)
 	VersionID int64       // the current version
 	CID       string
 	Rev       string
@@ -142,8 +142,8 @@ func scanLexiconVersion(sc rowScanner) (LexiconVersion, error) {
 // the schema record rec.URI of rec.DID, NSID rec.NSID, referring to refs.
 // A version whose CID is already the record's current one is not added
 // again (the stream and a backfill see the same record), and it reports
-// false. The NSID's authority is queued for a check, the publisher for an
-// identity lookup.
+// false. The NSID's authority (if rec.Authority is set) is queued for a
+// check, the publisher for an identity lookup.
 func (c *conn) PutLexiconVersion(ctx context.Context, rec LexiconRecord, v LexiconVersion, refs []syntax.NSID) (bool, error) {
 	cur, err := c.lexiconCurrent(ctx, rec.URI)
 	if err != nil {
@@ -171,9 +171,11 @@ func (c *conn) PutLexiconVersion(ctx context.Context, rec LexiconRecord, v Lexic
 			return false, fmt.Errorf("store: reference of %s: %w", rec.URI, err)
 		}
 	}
-	_, err = c.exec(ctx, `INSERT INTO lexicon_authority (authority) VALUES ($1) ON CONFLICT (authority) DO NOTHING`, rec.Authority)
-	if err != nil {
-		return false, fmt.Errorf("store: queue authority %s: %w", rec.Authority, err)
+	if rec.Authority != "" { // "": the record key is no NSID
+		_, err = c.exec(ctx, `INSERT INTO lexicon_authority (authority) VALUES ($1) ON CONFLICT (authority) DO NOTHING`, rec.Authority)
+		if err != nil {
+			return false, fmt.Errorf("store: queue authority %s: %w", rec.Authority, err)
+		}
 	}
 	_, err = c.exec(ctx, `INSERT INTO identity_pending (did) SELECT $1
 		WHERE NOT EXISTS (SELECT 1 FROM identity WHERE did = $1) ON CONFLICT (did) DO NOTHING`, string(rec.DID))
