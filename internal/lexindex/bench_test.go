@@ -78,6 +78,9 @@ func BenchmarkLexiconIndex(b *testing.B) {
 				b.Fatalf("loaded %+v (%v)", c, err)
 			}
 			b.Logf("%s: loaded %d versions in %v", dialect, c.Versions, time.Since(start).Round(time.Millisecond))
+			if err := st.Analyze(ctx); err != nil { // as autovacuum would, after such a load
+				b.Fatal(err)
+			}
 			x := lexindex.New(st)
 			i := 0
 			next := func() syntax.NSID { i++; return benchNSID(i*7919%benchAuthorities, i%benchPerAuthority) }

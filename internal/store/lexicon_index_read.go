@@ -54,13 +54,15 @@ func (c *conn) AuthoritativeLexicon(ctx context.Context, nsid syntax.NSID) (Lexi
 		v   LexiconVersion
 		uri string
 	)
+	// Two lookups by key, whatever the planner's statistics: the DID the
+	// authority names, then that DID's record of nsid.
 	err := c.queryRow(ctx, `
 		SELECT r.uri, r.did, r.cid, r.rev, r.updated_at,
 			(SELECT v.schema FROM lexicon_version v WHERE v.id = r.version_id)
 		FROM lexicon_record r
-		JOIN lexicon_authority a ON a.authority = r.authority AND a.did = r.did AND a.state = $2
-		WHERE r.nsid = $1 AND r.deleted = $3 AND r.invalid = ''`,
-		string(nsid), AuthorityFound, false).Scan(&uri, &rec.DID, &rec.CID, &rec.Rev, timeScan{&rec.UpdatedAt}, &v.Schema)
+		WHERE r.nsid = $1 AND r.deleted = $4 AND r.invalid = ''
+			AND r.did = (SELECT a.did FROM lexicon_authority a WHERE a.authority = $2 AND a.state = $3)`,
+		string(nsid), nsid.Authority(), AuthorityFound, false).Scan(&uri, &rec.DID, &rec.CID, &rec.Rev, timeScan{&rec.UpdatedAt}, &v.Schema)
 	if errors.Is(err, sql.ErrNoRows) {
 		return LexiconRecord{}, LexiconVersion{}, fmt.Errorf("store: authoritative lexicon %s: %w", nsid, ErrNotFound)
 	}
@@ -92,9 +94,23 @@ func (c *conn) LexiconVersions(ctx context.Context, uri syntax.ATURI) ([]Lexicon
 // nsid, at most limit, by URI (the order of the reference index, so that
 // the query stops after limit rows however many refer to nsid).
 func (c *conn) LexiconUsedBy(ctx context.Context, nsid syntax.NSID, limit int) ([]LexiconRecord, error) {
-	return c.lexiconRecords(ctx, "users of "+nsid.String(), `
-		JOIN lexicon_ref f ON f.uri = r.uri
-		WHERE f.to_nsid = $1 ORDER BY f.uri LIMIT $2`, string(nsid), limit)
+	// The limit applies to the reference index first (an index-only scan
+	// of limit entries), then each record is read by key.
+	rows, err := c.query(ctx, `
+		SELECT `+lexiconRecordColumns+`
+		FROM (SELECT uri FROM lexicon_ref WHERE to_nsid = $1 ORDER BY uri LIMIT $2) f
+		JOIN lexicon_record r ON r.uri = f.uri
+		LEFT JOIN lexicon_authority a ON a.authority = r.authority
+		LEFT JOIN identity i ON i.did = r.did
+		ORDER BY f.uri`, string(nsid), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: users of %s: %w", nsid, err)
+	}
+	out, err := collect(rows, scanLexiconRecord)
+	if err != nil {
+		return nil, fmt.Errorf("store: users of %s: %w", nsid, err)
+	}
+	return out, nil
 }
 
 // SearchLexicons returns at most limit live records whose NSID starts with
