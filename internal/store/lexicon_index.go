@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
@@ -161,15 +162,8 @@ func (c *conn) PutLexiconVersion(ctx context.Context, rec LexiconRecord, v Lexic
 	if err := c.upsertLexiconRecord(ctx, rec); err != nil {
 		return false, err
 	}
-	if _, err := c.exec(ctx, `DELETE FROM lexicon_ref WHERE uri = $1`, string(rec.URI)); err != nil {
-		return false, fmt.Errorf("store: clear references of %s: %w", rec.URI, err)
-	}
-	for _, to := range refs {
-		_, err := c.exec(ctx, `INSERT INTO lexicon_ref (uri, to_nsid) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-			string(rec.URI), string(to))
-		if err != nil {
-			return false, fmt.Errorf("store: reference of %s: %w", rec.URI, err)
-		}
+	if err := c.setLexiconRefs(ctx, rec.URI, refs); err != nil {
+		return false, err
 	}
 	if rec.Authority != "" { // "": the record key is no NSID
 		_, err = c.exec(ctx, `INSERT INTO lexicon_authority (authority) VALUES ($1) ON CONFLICT (authority) DO NOTHING`, rec.Authority)
@@ -270,6 +264,32 @@ func (c *conn) upsertLexiconRecord(ctx context.Context, r LexiconRecord) error {
 		c.d.timeArg(r.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store: upsert lexicon record %s: %w", r.URI, err)
+	}
+	return nil
+}
+
+// setLexiconRefs makes refs (sorted) the references of uri, writing only
+// when they changed (most new versions keep their references).
+func (c *conn) setLexiconRefs(ctx context.Context, uri syntax.ATURI, refs []syntax.NSID) error {
+	rows, err := c.w.QueryContext(ctx, c.d.rebind(`SELECT to_nsid FROM lexicon_ref WHERE uri = $1 ORDER BY to_nsid`), string(uri))
+	if err != nil {
+		return fmt.Errorf("store: references of %s: %w", uri, err)
+	}
+	old, err := collect(rows, scanString[syntax.NSID])
+	if err != nil {
+		return fmt.Errorf("store: references of %s: %w", uri, err)
+	}
+	if slices.Equal(old, refs) || (len(old) == 0 && len(refs) == 0) {
+		return nil
+	}
+	if _, err := c.exec(ctx, `DELETE FROM lexicon_ref WHERE uri = $1`, string(uri)); err != nil {
+		return fmt.Errorf("store: clear references of %s: %w", uri, err)
+	}
+	for _, to := range refs {
+		_, err := c.exec(ctx, `INSERT INTO lexicon_ref (uri, to_nsid) VALUES ($1, $2) ON CONFLICT DO NOTHING`, string(uri), string(to))
+		if err != nil {
+			return fmt.Errorf("store: reference of %s: %w", uri, err)
+		}
 	}
 	return nil
 }
