@@ -147,7 +147,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options, 
 	}
 	ws, err := web.New(web.Deps{
 		Store: st, Auth: oc, Records: web.NewPDSRecords(pds.New(o.httpClient, userAgent)), Identities: resolver, Lexicons: cat,
-		LexIndex: lexindex.New(st), Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
+		LexIndex: newLexIndex(st, dir, o), Log: log.With("component", "web"), Secure: cfg.Secure(), SessionMaxAge: cfg.SessionMaxAge,
 		Metrics: reg, Extra: map[string]http.Handler{"GET /metrics": metricsHandler(reg)},
 		Checks: checks,
 	})

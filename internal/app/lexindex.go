@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	atidentity "github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	"github.com/statusphere/statusphere/internal/lexicon"
@@ -31,6 +32,12 @@ func newLexiconChecker(st *store.Store, o options, log *slog.Logger) (*lexindex.
 		lookup = net.DefaultResolver.LookupTXT
 	}
 	return lexindex.NewChecker(st, lookup, lexindex.CheckerConfig{}, log.With("component", "lexindex"))
+}
+
+// newLexIndex builds the lexicon index the web serves; it fetches records
+// by AT-URI (the validate box) through dir and the app's HTTP client.
+func newLexIndex(st *store.Store, dir atidentity.Directory, o options) *lexindex.Index {
+	return lexindex.New(st).WithFetcher(&lexicon.Resolver{Directory: dir, HTTPClient: o.httpClient})
 }
 
 // runLexiconChecker checks lexicon authorities until ctx ends.

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -272,6 +274,21 @@ func TestResolveLexiconXRPC(t *testing.T) {
 	}
 	if _, err := resolver.Resolve(t.Context(), "test.lexagg.nothing"); err == nil {
 		t.Errorf("lex resolve test.lexagg.nothing succeeded; the index says LexiconNotFound")
+	}
+
+	// The validate box fetches a record given by AT-URI from its PDS.
+	ref, err := p.bob.CreateRecord(t.Context(), "test.lexagg.post", "", map[string]any{"$type": "test.lexagg.post", "text": "hi"}, new(bool))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.PostForm(a.URL()+"/lexicons/test.lexagg.post", url.Values{"record": {ref.URI.String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `<code class="path">lang</code>`) {
+		t.Errorf("validating %s by AT-URI: %d, no error at lang:\n%.2000s", ref.URI, resp.StatusCode, body)
 	}
 }
 

@@ -40,8 +40,9 @@ const countsTTL = 10 * time.Second
 // Index answers questions about the indexed lexicons. It is safe for
 // concurrent use.
 type Index struct {
-	st  Store
-	now func() time.Time
+	st    Store
+	now   func() time.Time
+	fetch RecordFetcher // nil: records are not fetched by AT-URI
 
 	mu       sync.Mutex
 	counts   store.LexiconCounts

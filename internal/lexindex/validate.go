@@ -44,3 +44,32 @@ func (x *Index) Validate(ctx context.Context, nsid syntax.NSID, record []byte) e
 	}
 	return cat.ValidateJSON(nsid, record)
 }
+
+// RecordFetcher fetches a record by AT-URI from its repository's PDS;
+// *lexicon.Resolver has it.
+type RecordFetcher interface {
+	FetchRecord(ctx context.Context, uri syntax.ATURI) (*lexicon.Record, error)
+}
+
+// ErrNoFetcher is returned by [Index.FetchRecord] on an index built
+// without a fetcher.
+var ErrNoFetcher = errors.New("this index does not fetch records")
+
+// WithFetcher makes the index fetch records by AT-URI with f (the validate
+// box accepts an AT-URI), and returns it.
+func (x *Index) WithFetcher(f RecordFetcher) *Index {
+	x.fetch = f
+	return x
+}
+
+// FetchRecord fetches the record at uri (JSON), to validate it.
+func (x *Index) FetchRecord(ctx context.Context, uri syntax.ATURI) ([]byte, error) {
+	if x.fetch == nil {
+		return nil, ErrNoFetcher
+	}
+	rec, err := x.fetch.FetchRecord(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	return rec.Value, nil
+}

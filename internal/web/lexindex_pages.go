@@ -98,10 +98,22 @@ func (s *Server) lexiconSchema(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "lexschema", data)
 }
 
-// checkPasted validates the validate box's record.
+// checkPasted validates the validate box's record: pasted JSON, or the
+// record at a pasted AT-URI (fetched from its PDS), against nsid.
 func (s *Server) checkPasted(r *http.Request, nsid syntax.NSID, data *lexSchemaPage) {
 	data.Record = r.PostFormValue("record")
-	v, err := s.verdict(r.Context(), nsid, []byte(data.Record))
+	record := []byte(data.Record)
+	if pasted := strings.TrimSpace(data.Record); strings.HasPrefix(pasted, "at://") {
+		uri, err := syntax.ParseATURI(pasted)
+		if err == nil {
+			record, err = s.LexIndex.FetchRecord(r.Context(), uri)
+		}
+		if err != nil {
+			data.Problem = "Could not fetch " + pasted + ": " + err.Error()
+			return
+		}
+	}
+	v, err := s.verdict(r.Context(), nsid, record)
 	switch {
 	case errors.Is(err, lexindex.ErrNotFound):
 		data.Problem = "No authoritative schema is indexed for " + nsid.String() + ": records cannot be validated against it."

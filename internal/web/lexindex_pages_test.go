@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"github.com/bluesky-social/indigo/atproto/syntax"
 
 	"github.com/statusphere/statusphere/internal/collection"
+	"github.com/statusphere/statusphere/internal/lexicon"
 	"github.com/statusphere/statusphere/internal/lexindex"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/store/storetest"
@@ -66,7 +69,19 @@ func seedLexicons(t *testing.T, st *store.Store) {
 func lexEnv(t *testing.T) *testEnv {
 	st := storetest.SQLite(t)
 	seedLexicons(t, st)
-	return newTestEnv(t, func(d *Deps) { d.Store = st; d.LexIndex = lexindex.New(st) })
+	return newTestEnv(t, func(d *Deps) { d.Store = st; d.LexIndex = lexindex.New(st).WithFetcher(fakeFetcher{}) })
+}
+
+// fakeFetcher serves one record, at fetchedURI.
+type fakeFetcher struct{}
+
+const fetchedURI = "at://did:plc:copiercopiercopiercopier/com.example.post/3aaa"
+
+func (fakeFetcher) FetchRecord(_ context.Context, uri syntax.ATURI) (*lexicon.Record, error) {
+	if uri != fetchedURI {
+		return nil, errors.New("record not found")
+	}
+	return &lexicon.Record{URI: uri, CID: "bafyrec", Value: []byte(`{"$type":"com.example.post","text":"hi"}`)}, nil
 }
 
 func bodyOf(t *testing.T, e *testEnv, req *http.Request, want int) string {
@@ -126,6 +141,11 @@ func TestLexiconIndexPages(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	body = bodyOf(t, e, req, 200)
 	wantAll(t, "validate box", body, `<code class="path">tag.name</code>`)
+	for uri, want := range map[string]string{fetchedURI: `<code class="path">lang</code>`, "at://did:plc:nobody/com.example.post/x": "Could not fetch"} {
+		req := httptest.NewRequest("POST", "/lexicons/com.example.post", strings.NewReader(url.Values{"record": {uri}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		wantAll(t, "validate box given "+uri, bodyOf(t, e, req, 200), want)
+	}
 }
 
 // TestLexiconXRPC: resolveLexicon (ETag, 304, LexiconNotFound for

@@ -19,6 +19,7 @@ type LexIndex interface {
 	Schema(ctx context.Context, nsid syntax.NSID, uri syntax.ATURI) (*lexindex.SchemaPage, error)
 	Diff(ctx context.Context, uri syntax.ATURI, from, to int64) (*lexindex.Diff, error)
 	Validate(ctx context.Context, nsid syntax.NSID, record []byte) error
+	FetchRecord(ctx context.Context, uri syntax.ATURI) ([]byte, error)
 }
 
 // xrpcError writes an XRPC error body: {"error": name, "message": msg}.
