@@ -23,12 +23,7 @@ func TestLexiconPublishResolve(t *testing.T) {
 	n := testnet.Start(t, testnet.WithAccounts("lexpub", "dora"))
 	acct := n.Account("lexpub")
 	ctx := t.Context()
-	// The mechanism, on one schema: the status (the catalog holds ours too).
-	doc, ok := appCatalog(t).Doc(StatusNSID)
-	if !ok {
-		t.Fatal("no status schema in the catalog")
-	}
-	docs := []Doc{doc}
+	docs := statusDocs(t) // the other app schemas publish the same way
 	creds := Credentials{Identifier: acct.Handle.String(), Password: acct.Password}
 
 	pub, err := Publish(ctx, n.HTTPClient, n.Directory(), creds, docs)

@@ -32,13 +32,7 @@ func TestPublish(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			pds := lexicontest.NewFakePDS(t)
-			// The status schema alone: what one authority's publication looks like.
-			var docs []Doc
-			for _, d := range appCatalog(t).Docs() {
-				if d.NSID == StatusNSID {
-					docs = append(docs, d)
-				}
-			}
+			docs := statusDocs(t) // the other app schemas publish the same way
 			pub, err := Publish(t.Context(), pds.Server.Client(), pds.Directory(), tc.creds(pds), docs)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {

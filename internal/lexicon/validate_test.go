@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,16 +46,21 @@ func testCatalog(t testing.TB) *Catalog {
 	return c
 }
 
+// statusDocs is the app's status schema alone, as a list to publish.
+func statusDocs(t *testing.T) []Doc {
+	t.Helper()
+	d, ok := appCatalog(t).Doc(StatusNSID)
+	if !ok {
+		t.Fatalf("the app catalog has no %s", StatusNSID)
+	}
+	return []Doc{d}
+}
+
 func TestLoadAppLexicons(t *testing.T) {
 	c := appCatalog(t)
-	var status *Doc
-	for _, d := range c.Docs() {
-		if d.NSID == StatusNSID {
-			status = &d
-		}
-	}
-	if status == nil {
-		t.Fatalf("app catalog holds no %s", StatusNSID)
+	status, ok := c.Doc(StatusNSID)
+	if !ok || !slices.ContainsFunc(c.Docs(), func(d Doc) bool { return d.NSID == StatusNSID }) {
+		t.Fatalf("app catalog holds %d schemas, not %s", len(c.Docs()), StatusNSID)
 	}
 	if !c.Has(StatusNSID) {
 		t.Errorf("Has(%s) = false", StatusNSID)

@@ -19,6 +19,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /status", s.postStatus)
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("GET /lexicons", s.lexicons)
+	if s.LexIndex != nil {
+		s.lexIndexRoutes(mux)
+	}
 	mux.Handle("GET /healthz", Liveness(s.Checks))
 	mux.HandleFunc("GET /oauth-client-metadata.json", s.clientMetadata)
 	mux.HandleFunc("GET /oauth/jwks.json", s.jwks)
