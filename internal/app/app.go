@@ -15,6 +15,8 @@ import (
 	"github.com/statusphere/statusphere/internal/config"
 	"github.com/statusphere/statusphere/internal/identity"
 	"github.com/statusphere/statusphere/internal/ingest"
+	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/lexindex"
 	"github.com/statusphere/statusphere/internal/oauth"
 	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
@@ -34,6 +36,7 @@ type options struct {
 	opsListener   net.Listener
 	noWeb         bool
 	oauthScopes   []string
+	lexiconTXT    lexicon.TXTLookup
 }
 
 // WithHTTPClient replaces the SSRF-safe client used for identity, OAuth and
@@ -77,6 +80,9 @@ type App struct {
 	opsLn       net.Listener // the operations endpoints'; nil when off
 	ops         http.Handler // /metrics, /healthz, /readyz, pprof
 	conn        *connWatch   // the ingester's connection, for /readyz
+
+	// LexiconChecker checks the authorities of indexed lexicons.
+	LexiconChecker *lexindex.Checker
 }
 
 // New builds the app: it opens (and migrates) the database, and listens.
@@ -124,6 +130,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, o options) 
 	resolver := identity.NewResolver(c.dir, st, log.With("component", "identity"))
 	reg := newRegistry(st)
 	a := &App{cfg: cfg, log: log, Store: st, Identity: resolver, ln: o.listener, opsLn: o.opsListener}
+	if a.LexiconChecker, err = newLexiconChecker(st, o, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if cfg.Ingest {
 		if err := a.buildIngester(ctx, c, reg, o); err != nil {
 			st.Close()
@@ -148,7 +158,7 @@ func (a *App) buildIngester(ctx context.Context, c *core, reg *prometheus.Regist
 		Source: a.cfg.Source, RelayURL: a.cfg.RelayURL, JetstreamURL: a.cfg.JetstreamURL, UserAgent: userAgent,
 		LeaseTTL: a.cfg.LeaseTTL,
 	}, ingest.Deps{
-		Store: c.store, Validator: c.catalog, Collections: c.collections, Directory: c.dids, Identities: a.Identity,
+		Store: c.store, Validator: c.catalog, Collections: c.collections, Directory: c.dids, Identities: lexiconRecheck{a.Identity, c.store},
 		OnResync: func() { a.Backfiller.Wake() }, // a #sync queued a repository for the backfill's workers
 		Registry: reg, Logger: a.log,             // the ingester names its component itself
 	})
@@ -179,7 +189,7 @@ func (a *App) buildWeb(c *core, reg *prometheus.Registry, o options) error {
 	}
 	ws, err := web.New(web.Deps{
 		Store: c.store, Auth: oc, Records: web.NewPDSRecords(pds.New(o.httpClient, userAgent)), Identities: a.Identity, Lexicons: c.catalog,
-		Log: a.log.With("component", "web"), Secure: a.cfg.Secure(), SessionMaxAge: a.cfg.SessionMaxAge,
+		LexIndex: newLexIndex(c.store, c.dir, o), Log: a.log.With("component", "web"), Secure: a.cfg.Secure(), SessionMaxAge: a.cfg.SessionMaxAge,
 		Metrics: reg, Extra: extra,
 		Checks:    map[string]web.Check{"database": livenessCheck(c.store)},
 		Behind:    a.timelineBehind,
@@ -250,7 +260,7 @@ func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer a.startBackfill(ctx)() // stops it (resumable) before the store closes
-	var parts []func(context.Context) error
+	parts := []func(context.Context) error{a.runLexiconChecker}
 	if a.Ingester != nil {
 		parts = append(parts, a.runIngester)
 	}

@@ -55,5 +55,7 @@ func openCore(ctx context.Context, cfg config.Config, o options) (*core, error) 
 	if o.httpClient != nil {
 		dids.HTTPClient = *o.httpClient
 	}
-	return &core{store: st, catalog: cat, dir: dir, dids: dids, collections: collection.Default(cat), client: o.httpClient}, nil
+	reg := collection.Default(cat)
+	reg.Register(collection.LexiconSchemaNSID, collection.NewLexiconSchema()) // the lexicon index
+	return &core{store: st, catalog: cat, dir: dir, dids: dids, collections: reg, client: o.httpClient}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/bluesky-social/indigo/atproto/syntax"
@@ -30,6 +32,7 @@ type discoveryPage struct {
 	dids   []syntax.DID // the active repositories listed
 	listed int          // repositories listed, inactive ones included
 	cursor string       // "" after the last page
+	done   bool         // the listing is complete
 }
 
 // discover lists the repositories to backfill, page by page from the run's
@@ -75,7 +78,7 @@ func (b *Backfiller) discover(ctx context.Context, run *store.BackfillRun) error
 		}
 		next := *run
 		next.Method, next.Cursor = method, page.cursor
-		next.Discovered = page.cursor == "" || page.cursor == run.Cursor || page.listed == 0
+		next.Discovered = page.done
 		var added int
 		err = b.store.InTx(ctx, func(tx *store.Tx) error {
 			var err error
@@ -107,16 +110,20 @@ func (b *Backfiller) discover(ctx context.Context, run *store.BackfillRun) error
 }
 
 // listPage fetches one page of method from the discovery host. Inactive
-// repositories (listRepos says so) are left out.
+// repositories (listRepos says so) are left out. listReposByCollection is
+// asked for each registered collection in turn (see collectionCursor).
 func (b *Backfiller) listPage(ctx context.Context, method, cursor string) (discoveryPage, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.FetchTimeout)
 	defer cancel()
 	var (
-		res pds.ReposPage
-		err error
+		res  pds.ReposPage
+		err  error
+		nsid syntax.NSID
+		next syntax.NSID // the collection listed after nsid
 	)
 	if method == methodByCollection {
-		res, err = b.pds.ListReposByCollection(ctx, b.cfg.URL, collection.StatusNSID, cursor, b.cfg.PageSize)
+		nsid, next, cursor = b.collectionCursor(cursor)
+		res, err = b.pds.ListReposByCollection(ctx, b.cfg.URL, nsid, cursor, b.cfg.PageSize)
 	} else {
 		res, err = b.pds.ListRepos(ctx, b.cfg.URL, cursor, b.cfg.PageSize)
 	}
@@ -124,12 +131,41 @@ func (b *Backfiller) listPage(ctx context.Context, method, cursor string) (disco
 		return discoveryPage{}, fmt.Errorf("%w: %w", verify.ErrUnavailable, err)
 	}
 	page := discoveryPage{dids: make([]syntax.DID, 0, len(res.Repos)), listed: res.Listed, cursor: res.Cursor}
+	page.done = res.Cursor == "" || res.Cursor == cursor || res.Listed == 0
+	if method == methodByCollection {
+		page.cursor = string(nsid) + " " + res.Cursor
+		if page.done && next != "" {
+			page.cursor, page.done = string(next)+" ", false
+		}
+	}
 	for _, r := range res.Repos {
 		if r.Active {
 			page.dids = append(page.dids, r.DID)
 		}
 	}
 	return page, nil
+}
+
+// collectionCursor splits a listReposByCollection position, "<nsid>
+// <cursor>", into the collection being listed, the one listed after it
+// ("" for the last) and the cursor within it. An empty position starts at
+// the first registered collection; a bare cursor (a run stored before
+// several collections were listed) continues the status collection.
+func (b *Backfiller) collectionCursor(pos string) (nsid, next syntax.NSID, cursor string) {
+	nsids := b.collections.NSIDs()
+	coll, cursor, ok := strings.Cut(pos, " ")
+	switch {
+	case pos == "":
+		nsid = nsids[0]
+	case !ok:
+		nsid, cursor = collection.StatusNSID, pos
+	default:
+		nsid = syntax.NSID(coll)
+	}
+	if i := slices.Index(nsids, nsid); i >= 0 && i+1 < len(nsids) {
+		next = nsids[i+1]
+	}
+	return nsid, next, cursor
 }
 
 // notImplemented reports whether err says the host does not offer the

@@ -89,6 +89,10 @@ var constraintKeys = []string{
 // lexicons serves GET /lexicons: human-readable documentation of the
 // app's lexicons, generated from the JSON the app validates with.
 func (s *Server) lexicons(w http.ResponseWriter, r *http.Request) {
+	if s.LexIndex != nil {
+		s.lexiconIndex(w, r) // the aggregator documents them among the rest
+		return
+	}
 	var page lexiconsPage
 	for _, d := range s.Lexicons.Docs() {
 		sv, err := newSchemaView(d)

@@ -12,24 +12,26 @@ import (
 )
 
 // TestMetricsKnowEveryRoute: the route patterns whose metrics are resolved
-// up front are those of routes.go, and requests are counted under their
+// up front are those of the route files, and requests are counted under their
 // pattern and code, resolved up front or not.
 func TestMetricsKnowEveryRoute(t *testing.T) {
-	src, err := os.ReadFile("routes.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want []string
-	for _, m := range regexp.MustCompile(`mux\.Handle(?:Func)?\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
-		want = append(want, m[1])
+	for _, f := range routeFiles {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`mux\.Handle(?:Func)?\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+			want = append(want, m[1])
+		}
 	}
 	reg := prometheus.NewRegistry()
-	e := newTestEnv(t, func(d *Deps) { d.Metrics = reg })
+	e := newTestEnv(t, func(d *Deps) { d.Metrics = reg }, withLexIndex)
 	patterns := e.s.patterns()
 	slices.Sort(want)
 	slices.Sort(patterns)
 	if !slices.Equal(patterns, want) {
-		t.Fatalf("patterns() = %q, routes.go has %q", patterns, want)
+		t.Fatalf("patterns() = %q, the route files have %q", patterns, want)
 	}
 	e.do(request(http.MethodGet, "/", "", ""))
 	e.do(request(http.MethodGet, "/nowhere", "", ""))

@@ -21,6 +21,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /lexicons", s.lexicons)
 	mux.HandleFunc("GET /xrpc/{nsid}", s.xrpcQuery)
 	mux.HandleFunc("POST /xrpc/{nsid}", s.xrpcNotImplemented)
+	if s.LexIndex != nil {
+		s.lexIndexRoutes(mux)
+	}
 	mux.Handle("GET /healthz", Liveness(s.Checks))
 	mux.HandleFunc("GET /oauth-client-metadata.json", s.clientMetadata)
 	mux.HandleFunc("GET /oauth/jwks.json", s.jwks)
@@ -41,6 +44,9 @@ func (s *Server) patterns() []string {
 	out := []string{"GET /{$}", "GET /login", "POST /login", "POST /signup", "GET /oauth/callback", "POST /logout", "POST /status",
 		"GET /events", "GET /lexicons", "GET /healthz", "GET /oauth-client-metadata.json", "GET /oauth/jwks.json",
 		"GET /.well-known/did.json", "GET /xrpc/{nsid}", "POST /xrpc/{nsid}", "GET /static/", "GET /favicon.ico", "GET /"}
+	if s.LexIndex != nil {
+		out = append(out, lexIndexPatterns...)
+	}
 	for pattern := range s.Extra {
 		out = append(out, pattern)
 	}

@@ -24,7 +24,7 @@ type routeCase struct {
 	check func(t *testing.T, e *testEnv, w *httptest.ResponseRecorder)
 }
 
-// routeTests lists, per route pattern of routes.go, its success and error
+// routeTests lists, per route pattern of the routeFiles, its success and error
 // cases. TestRoutes fails when a route has none.
 var routeTests = map[string][]routeCase{
 	"GET /{$}":                        homeCases(),
@@ -45,19 +45,31 @@ var routeTests = map[string][]routeCase{
 	"POST /signup":                    signupCases(),
 	"GET /":                           notFoundCases(),
 	"GET /favicon.ico":                faviconCases(),
+
+	// lexIndexRoutes (lexindex_pages.go), there when Deps.LexIndex is set.
+	"GET /lexicons/{nsid}":                         lexiconSchemaCases(),
+	"POST /lexicons/{nsid}":                        lexiconValidateCases(),
+	"GET /lexicons/{nsid}/diff":                    lexiconDiffCases(),
+	"GET /xrpc/com.atproto.lexicon.resolveLexicon": resolveLexiconCases(),
+	"POST /xrpc/org.gostatusphere.validateRecord":  validateRecordCases(),
 }
+
+// routeFiles are the files that register routes.
+var routeFiles = []string{"routes.go", "lexindex_pages.go"}
 
 // TestRoutes runs every route's cases against a Server with fakes: no PDS,
 // browser or database server. Subtests are named for the route and case,
 // e.g. TestRoutes/POST_status/invalid_emoji.
 func TestRoutes(t *testing.T) {
-	src, err := os.ReadFile("routes.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var patterns []string
-	for _, m := range regexp.MustCompile(`mux\.Handle(?:Func)?\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
-		patterns = append(patterns, m[1])
+	for _, f := range routeFiles {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`mux\.Handle(?:Func)?\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+			patterns = append(patterns, m[1])
+		}
 	}
 	sort.Strings(patterns)
 	for _, p := range patterns {
@@ -79,7 +91,7 @@ func TestRoutes(t *testing.T) {
 		})
 	}
 	if len(patterns) != len(routeTests) {
-		t.Errorf("routes.go has %d routes, the tests cover %d", len(patterns), len(routeTests))
+		t.Errorf("the route files have %d routes, the tests cover %d", len(patterns), len(routeTests))
 	}
 }
 

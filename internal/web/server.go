@@ -77,7 +77,10 @@ type Deps struct {
 	Records    Records
 	Identities Identities
 	Lexicons   Lexicons
-	Log        *slog.Logger
+	// LexIndex is the lexicon aggregator (nil: /lexicons documents only
+	// the app's schemas, and its XRPC methods are not served).
+	LexIndex LexIndex
+	Log      *slog.Logger
 	// Secure marks cookies Secure and sends Strict-Transport-Security (the
 	// app is served over https).
 	Secure bool
