@@ -2,7 +2,9 @@ package backfill
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -42,11 +44,19 @@ type discoveryPage struct {
 // listRepos when the host does not implement it.
 func (b *Backfiller) discover(ctx context.Context, run *store.BackfillRun) error {
 	bo := lease.Backoff{Base: b.cfg.RetryMin, Max: b.cfg.RetryMax}
-	failures := 0
+	failures, unanswered := 0, 0
 	retry := func(what string, err error) error {
 		failures++
 		if failures > b.cfg.DiscoveryRetries {
 			return fmt.Errorf("backfill: discover repositories on %s: %s: %w", b.cfg.URL, what, err)
+		}
+		// A host that never answers (no network, no such name, refused)
+		// is given up on after a few tries, not after the long backoff
+		// meant for a host that answers with errors.
+		if unreachable(err) {
+			if unanswered++; unanswered >= unreachableTries {
+				return fmt.Errorf("backfill: discover repositories: %s does not answer (%w); check the network and -backfill-url", b.cfg.URL, err)
+			}
 		}
 		wait := bo.Next()
 		b.log.Warn("discovery failed; will retry", "what", what, "error", err, "retry_in", wait.Round(time.Millisecond))
@@ -96,7 +106,7 @@ func (b *Backfiller) discover(ctx context.Context, run *store.BackfillRun) error
 			}
 			continue
 		}
-		failures = 0
+		failures, unanswered = 0, 0
 		bo.Reset()
 		*run = next
 		b.p.discovered(added)
@@ -182,4 +192,24 @@ func notImplemented(err error) bool {
 		return true
 	}
 	return false
+}
+
+// unreachableTries is how many discovery requests in a row may go
+// unanswered before a run gives up.
+const unreachableTries = 3
+
+// unreachable reports whether err means the host gave no answer at all:
+// a DNS failure, a refused or unroutable connection, a TLS failure or a
+// timeout, rather than an XRPC error answer.
+func unreachable(err error) bool {
+	if name, status := pds.ErrorName(err); name != "" || status != 0 {
+		return false
+	}
+	var (
+		op  *net.OpError
+		dns *net.DNSError
+		ne  net.Error
+	)
+	return errors.As(err, &op) || errors.As(err, &dns) || (errors.As(err, &ne) && ne.Timeout()) ||
+		errors.Is(err, context.DeadlineExceeded)
 }

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
@@ -84,5 +86,54 @@ func TestDiscoverEveryCollection(t *testing.T) {
 	want := []syntax.DID{"did:plc:aaaaaaaaaaaaaaaaaaaaaaaa", "did:plc:bbbbbbbbbbbbbbbbbbbbbbbb", "did:plc:cccccccccccccccccccccccc", "did:plc:dddddddddddddddddddddddd"}
 	if !slices.Equal(got, want) {
 		t.Errorf("pending repositories %v, want %v", got, want)
+	}
+}
+
+// TestDiscoveryGivesUpOnSilentHost: offline, `statusphere backfill` ends
+// after a few unanswered tries with one line that says so, instead of
+// backing off for many minutes; a host that answers with errors keeps its
+// full retry budget.
+func TestDiscoveryGivesUpOnSilentHost(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	silent := closed.URL
+	closed.Close() // nothing listens there any more: connections are refused
+
+	var calls int
+	var mu sync.Mutex
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		http.Error(w, `{"error":"InternalServerError"}`, http.StatusInternalServerError)
+	}))
+	t.Cleanup(failing.Close)
+
+	for _, tc := range []struct {
+		name, url   string
+		wantErr     string
+		wantAnswers int // requests the failing host must have seen
+	}{
+		{"no answer", silent, "does not answer", 0},
+		{"answers with errors", failing.URL, "discover repositories on", 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := New(Config{URL: tc.url, RetryMin: time.Millisecond, RetryMax: 5 * time.Millisecond, DiscoveryRetries: 4}, Deps{
+				Store: storetest.SQLite(t), Collections: collection.Default(catalog(t)), Directory: &identity.MockDirectory{},
+				HTTPClient: &http.Client{Timeout: 5 * time.Second},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := store.BackfillRun{Name: RunName, Host: tc.url}
+			err = b.discover(t.Context(), &run)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("discover: %v, want an error saying %q", err, tc.wantErr)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if tc.wantAnswers > 0 && calls != tc.wantAnswers {
+				t.Errorf("the failing host was asked %d times, want %d (the whole retry budget)", calls, tc.wantAnswers)
+			}
+		})
 	}
 }
