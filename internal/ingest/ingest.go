@@ -16,6 +16,7 @@ import (
 
 	"github.com/statusphere/statusphere/internal/collection"
 	"github.com/statusphere/statusphere/internal/lease"
+	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 	"github.com/statusphere/statusphere/internal/verify"
 )
@@ -236,9 +237,9 @@ func (cfg *Config) check(deps Deps) (*url.URL, error) {
 		if deps.Directory == nil {
 			return nil, errors.New("ingest: Deps.Directory is required for the relay source")
 		}
-		u, err = relaySubscribeURL(cfg.RelayURL)
+		u, err = pds.SubscribeReposURL(cfg.RelayURL)
 	case SourceJetstream:
-		u, err = websocketURL(cfg.JetstreamURL)
+		u, err = pds.WebsocketURL(cfg.JetstreamURL)
 	default:
 		return nil, fmt.Errorf("ingest: source %q is not %q or %q", cfg.Source, SourceRelay, SourceJetstream)
 	}
@@ -267,40 +268,6 @@ func setDefault[T comparable](p *T, def T) {
 	if *p == zero {
 		*p = def
 	}
-}
-
-// relaySubscribeURL turns a relay host URL into its subscribeRepos URL.
-func relaySubscribeURL(raw string) (*url.URL, error) {
-	u, err := websocketURL(raw)
-	if err != nil {
-		return nil, err
-	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = "/xrpc/com.atproto.sync.subscribeRepos"
-	}
-	return u, nil
-}
-
-// websocketURL parses raw and maps http(s) to ws(s).
-func websocketURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("parse %q: %w", raw, err)
-	}
-	switch u.Scheme {
-	case "ws", "wss":
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	default:
-		return nil, fmt.Errorf("%q is not a ws, wss, http or https URL", raw)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("%q has no host", raw)
-	}
-	u.RawQuery, u.Fragment = "", ""
-	return u, nil
 }
 
 // SourceName is the name under which the ingester stores its cursor:

@@ -9,6 +9,7 @@ import (
 	"github.com/statusphere/statusphere/internal/collection"
 	appidentity "github.com/statusphere/statusphere/internal/identity"
 	"github.com/statusphere/statusphere/internal/lexicon"
+	"github.com/statusphere/statusphere/internal/pds"
 	"github.com/statusphere/statusphere/internal/store"
 )
 
@@ -23,15 +24,15 @@ func TestRelaySubscribeURL(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
-			u, err := relaySubscribeURL(tc.in)
+			u, err := pds.SubscribeReposURL(tc.in)
 			if tc.want == "" {
 				if err == nil {
-					t.Fatalf("relaySubscribeURL(%q) = %s, want an error", tc.in, u)
+					t.Fatalf("SubscribeReposURL(%q) = %s, want an error", tc.in, u)
 				}
 				return
 			}
 			if err != nil || u.String() != tc.want {
-				t.Fatalf("relaySubscribeURL(%q) = %v, %v; want %s", tc.in, u, err, tc.want)
+				t.Fatalf("SubscribeReposURL(%q) = %v, %v; want %s", tc.in, u, err, tc.want)
 			}
 		})
 	}

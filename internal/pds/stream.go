@@ -11,9 +11,22 @@ import (
 // without a path gets the method's. A URL that names a path is kept as
 // given; query and fragment are dropped.
 func SubscribeReposURL(host string) (*url.URL, error) {
-	u, err := url.Parse(host)
+	u, err := WebsocketURL(host)
 	if err != nil {
-		return nil, fmt.Errorf("parse %q: %w", host, err)
+		return nil, err
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/xrpc/com.atproto.sync.subscribeRepos"
+	}
+	return u, nil
+}
+
+// WebsocketURL parses raw as the URL of a websocket (a Jetstream's, or a
+// subscription's): http(s) becomes ws(s); query and fragment are dropped.
+func WebsocketURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", raw, err)
 	}
 	switch u.Scheme {
 	case "ws", "wss":
@@ -22,13 +35,10 @@ func SubscribeReposURL(host string) (*url.URL, error) {
 	case "https":
 		u.Scheme = "wss"
 	default:
-		return nil, fmt.Errorf("%q is not a ws, wss, http or https URL", host)
+		return nil, fmt.Errorf("%q is not a ws, wss, http or https URL", raw)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("%q has no host", host)
-	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = "/xrpc/com.atproto.sync.subscribeRepos"
+		return nil, fmt.Errorf("%q has no host", raw)
 	}
 	u.RawQuery, u.Fragment = "", ""
 	return u, nil
