@@ -509,8 +509,9 @@ func TestBackfillListReposByCollection(t *testing.T) {
 	missing := "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"
 	listed := []string{alice.DID.String(), missing, bob.DID.String()}
 	var (
-		mu       sync.Mutex
-		requests []string // collection and cursor of each request
+		mu         sync.Mutex
+		requests   []string // collection and cursor of each request
+		statusAsks int
 	)
 	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/xrpc/"+methodByCollection {
@@ -520,8 +521,17 @@ func TestBackfillListReposByCollection(t *testing.T) {
 		q := r.URL.Query()
 		mu.Lock()
 		requests = append(requests, q.Get("collection")+" "+q.Get("cursor"))
-		n := len(requests)
+		if q.Get("collection") == string(collection.StatusNSID) {
+			statusAsks++
+		}
+		n := statusAsks
 		mu.Unlock()
+		if q.Get("collection") != string(collection.StatusNSID) {
+			// The other registered collections (the note): nobody has one.
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"repos":[]}`) //nolint:errcheck // a test server
+			return
+		}
 		if n == 1 {
 			http.Error(w, `{"error":"InternalServerError"}`, http.StatusInternalServerError)
 			return
@@ -552,7 +562,8 @@ func TestBackfillListReposByCollection(t *testing.T) {
 	mu.Lock()
 	got := slices.Clone(requests)
 	mu.Unlock()
-	if want := []string{string(collection.StatusNSID) + " ", string(collection.StatusNSID) + " ", string(collection.StatusNSID) + " 2"}; !slices.Equal(got, want) {
+	note, status := string(collection.NoteNSID), string(collection.StatusNSID)
+	if want := []string{note + " ", status + " ", status + " ", status + " 2"}; !slices.Equal(got, want) {
 		t.Errorf("relay requests (collection cursor) %q, want %q", got, want)
 	}
 	if p.Total != 3 || p.Done != 2 || p.Skipped != 1 || p.Records != 3 {
