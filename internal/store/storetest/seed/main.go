@@ -1,9 +1,15 @@
 // Command seed fills a statusphere database with synthetic statuses for load
-// tests (scripts/bench-home.sh), or waits until the identity resolver of a
-// running server has looked up every author.
+// tests (scripts/bench-home.sh), waits until the identity resolver of a
+// running server has looked up every author, or logs a seeded author in.
 //
 //	go run ./internal/store/storetest/seed -db bench.db -n 1000000 -authors 10000
 //	go run ./internal/store/storetest/seed -db bench.db -wait-identities
+//	go run ./internal/store/storetest/seed -db bench.db -login did:plc:seed00000
+//
+// -login stores a web session, and the OAuth session behind it, for the
+// DID and prints the value of the session cookie that names it
+// (statusphere_session) on stdout, for the caller's own requests: it is a
+// working login to the server that reads this database.
 //
 // Statuses go through the store's own upsert, so every trigger and index
 // sees them as it sees the firehose's. The authors are did:plc:seed00000…,
@@ -35,6 +41,7 @@ func main() {
 	n := flag.Int("n", 1_000_000, "statuses to add")
 	authors := flag.Int("authors", 10_000, "distinct authors of the statuses")
 	wait := flag.Bool("wait-identities", false, "wait until no author is pending identity lookup, print how long that took, and exit")
+	login := flag.String("login", "", "store a web session for this DID, print its cookie value, and exit")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -44,14 +51,31 @@ func main() {
 		log.Fatal(err)
 	}
 	defer s.Close()
-	if *wait {
+	switch {
+	case *wait:
 		err = waitIdentities(ctx, s)
-	} else {
+	case *login != "":
+		err = printLogin(ctx, s, *login)
+	default:
 		err = seed(ctx, s, *n, max(*authors, 1))
 	}
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// printLogin logs did in for a day and prints the session's cookie value.
+func printLogin(ctx context.Context, s *store.Store, did string) error {
+	d, err := syntax.ParseDID(did)
+	if err != nil {
+		return fmt.Errorf("-login: %w", err)
+	}
+	value, err := webSession(ctx, s, d, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	fmt.Println(value)
+	return nil
 }
 
 // seed adds n statuses by authors authors, batch by batch.
