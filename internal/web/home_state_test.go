@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -85,5 +86,29 @@ func TestTimelineRelativeTimes(t *testing.T) {
 	now = now.Add(5 * time.Minute)
 	if got := line(); got != "5m" {
 		t.Errorf("five minutes later: time = %q, want 5m", got)
+	}
+}
+
+// TestProfileFailureCached: when the user's PDS cannot give their profile,
+// the first view greets them as "friend" and the next views do not ask the
+// PDS again (each would wait up to its timeout); a background retry comes
+// after profileRetry.
+func TestProfileFailureCached(t *testing.T) {
+	e := newTestEnv(t)
+	now := time.Now().UTC()
+	e.s.now = func() time.Time { return now }
+	e.records.mu.Lock()
+	e.records.nameErr = errors.New("PDS down")
+	e.records.mu.Unlock()
+	cookie := e.session(t, aliceDID)
+	for range 3 {
+		w := e.do(request(http.MethodGet, "/", "", cookie))
+		want(http.StatusOK, "Log out", "friend")(t, e, w)
+	}
+	e.records.mu.Lock()
+	reads := e.records.nameReads
+	e.records.mu.Unlock()
+	if reads != 1 {
+		t.Errorf("the PDS was asked for the profile %d times in 3 views, want 1", reads)
 	}
 }

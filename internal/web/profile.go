@@ -50,11 +50,19 @@ func (s *Server) profile(ctx context.Context, did syntax.DID, now time.Time) *pr
 	}
 	e, err := s.readProfile(ctx, did)
 	if err != nil {
+		// Greet them as "friend" and keep that, so that an unreachable PDS
+		// slows this view only: the next read is a background refresh,
+		// profileRetry from now.
 		s.Log.Info("reading profile", "did", did, "error", err)
-		return &profileEntry{cards: s.views.home.friendCard}
+		e = &profileEntry{cards: s.views.home.friendCard, at: now.Add(profileRetry - c.ttl)}
+		c.m.LoadOrStore(did, e)
 	}
 	return e
 }
+
+// profileRetry is how soon a profile that could not be read is tried
+// again (in the background).
+const profileRetry = time.Minute
 
 // refreshProfile reads did's profile again in the background, once at a time.
 func (s *Server) refreshProfile(ctx context.Context, did syntax.DID) {

@@ -260,6 +260,8 @@ type fakeRecords struct {
 	created   []createdRecord
 	createErr error
 	names     map[syntax.DID]string
+	nameErr   error // DisplayName's answer when set (the PDS is down)
+	nameReads int
 }
 
 type createdRecord struct {
@@ -334,6 +336,10 @@ func (f *fakeRecords) DisplayName(ctx context.Context, host string, did syntax.D
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.nameReads++
+	if f.nameErr != nil {
+		return "", f.nameErr
+	}
 	return f.names[did], nil
 }
 
