@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/gorilla/websocket"
 
 	"github.com/statusphere/statusphere/internal/lease"
@@ -225,6 +227,18 @@ func frameProblem(got, want int, limit int64) string {
 // the connection must end: an error frame, or ctx ending in the middle of
 // a write (the cursor has then not moved past the event).
 func (i *Ingester) handleFrame(ctx context.Context, b []byte) error {
+	if c, ok := scanCommitFrame(b, i.wantsPath); ok && !c.ours {
+		// Most commits touch none of our collections: they only move the
+		// cursor, so neither their blocks nor their ops are decoded.
+		i.m.event(kindCommit)
+		if !i.admit(c.seq) {
+			return nil
+		}
+		i.observeRFC3339(string(c.time))
+		i.markHandled(c.seq)
+		i.flushIfDue(ctx)
+		return nil
+	}
 	f, err := decodeFrame(b)
 	if err != nil {
 		i.m.malformedFrame()
@@ -260,8 +274,7 @@ func (i *Ingester) handleFrame(ctx context.Context, b []byte) error {
 		return nil
 	}
 	seq, _ := f.seq()
-	if i.cur.have && seq <= i.cur.handled {
-		i.log.Warn("skipping an event at or before the cursor", "seq", seq, "cursor", i.cur.handled)
+	if !i.admit(seq) {
 		return nil
 	}
 	i.observeRFC3339(f.time())
@@ -280,4 +293,22 @@ func (i *Ingester) handleFrame(ctx context.Context, b []byte) error {
 	}
 	i.flushIfDue(ctx)
 	return nil
+}
+
+// admit reports whether the event at seq is past the cursor; an event at or
+// before it is logged and skipped.
+func (i *Ingester) admit(seq int64) bool {
+	if i.cur.have && seq <= i.cur.handled {
+		i.log.Warn("skipping an event at or before the cursor", "seq", seq, "cursor", i.cur.handled)
+		return false
+	}
+	return true
+}
+
+// wantsPath reports whether a repository path ("collection/rkey") names a
+// record of a registered collection, as collection.Registry.WantsPath does,
+// without turning the whole path into a string.
+func (i *Ingester) wantsPath(path []byte) bool {
+	coll, rkey, ok := bytes.Cut(path, []byte{'/'})
+	return ok && len(rkey) > 0 && i.collections.Wants(syntax.NSID(coll))
 }
