@@ -6,15 +6,17 @@ import (
 	"github.com/statusphere/statusphere/internal/collection"
 )
 
-// scanWants is the filter of the default collections.
+// scanRegistry holds the default collections.
+var scanRegistry = collection.Default(nil)
+
+// scanWants is the ingester's filter of the default collections.
 func scanWants() func([]byte) bool {
-	reg := collection.Default(nil)
-	return func(p []byte) bool { return reg.WantsPath(string(p)) }
+	return (&Ingester{collections: scanRegistry}).wantsPath
 }
 
 // checkScan checks scanCommitFrame against decodeFrame on b: a frame the
 // scan accepts must decode as a #commit with the same seq and time, and
-// be ours exactly when one of its ops is.
+// be ours exactly when one of its ops is (collection.Registry.WantsPath).
 func checkScan(t *testing.T, b []byte, wants func([]byte) bool) bool {
 	t.Helper()
 	c, ok := scanCommitFrame(b, wants)
@@ -27,7 +29,7 @@ func checkScan(t *testing.T, b []byte, wants func([]byte) bool) bool {
 	}
 	ours := false
 	for _, op := range f.commit.Ops {
-		if op != nil && wants([]byte(op.Path)) {
+		if op != nil && scanRegistry.WantsPath(op.Path) {
 			ours = true
 		}
 	}
@@ -96,4 +98,17 @@ func FuzzScanCommitFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkScan(t, b, wants)
 	})
+}
+
+func TestWantsPathMatchesRegistry(t *testing.T) {
+	wants := scanWants()
+	st := collection.StatusNSID.String()
+	for _, p := range []string{"", "/", "x", st, st + "/", st + "/3k", st + "/a/b", "/" + st, "app.bsky.feed.post/3k", st + "x/3k"} {
+		if got, want := wants([]byte(p)), scanRegistry.WantsPath(p); got != want {
+			t.Errorf("wantsPath(%q) = %v, Registry.WantsPath = %v", p, got, want)
+		}
+	}
+	if !wants([]byte(st + "/3k")) {
+		t.Errorf("wantsPath(%q) = false", st+"/3k")
+	}
 }
