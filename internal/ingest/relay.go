@@ -181,15 +181,7 @@ func (i *Ingester) keepAlive(ctx context.Context, conn *websocket.Conn) {
 // a write (the cursor has then not moved past the event).
 func (i *Ingester) handleFrame(ctx context.Context, b []byte) error {
 	if c, ok := scanCommitFrame(b, i.wantsPath); ok && !c.ours {
-		// Most commits touch none of our collections: they only move the
-		// cursor, so neither their blocks nor their ops are decoded.
-		i.m.event(kindCommit)
-		if !i.admit(c.seq) {
-			return nil
-		}
-		i.observeRFC3339(string(c.time))
-		i.markHandled(c.seq)
-		i.flushIfDue(ctx)
+		i.skipCommit(ctx, c)
 		return nil
 	}
 	f, err := decodeFrame(b)
@@ -246,6 +238,19 @@ func (i *Ingester) handleFrame(ctx context.Context, b []byte) error {
 	}
 	i.flushIfDue(ctx)
 	return nil
+}
+
+// skipCommit handles a #commit that touches none of our collections, as
+// handleFrame and handleCommit would after decoding it: most commits only
+// move the cursor, so neither their blocks nor their ops are decoded.
+func (i *Ingester) skipCommit(ctx context.Context, c commitFilter) {
+	i.m.event(kindCommit)
+	if !i.admit(c.seq) {
+		return
+	}
+	i.observeRFC3339(string(c.time))
+	i.markHandled(c.seq)
+	i.flushIfDue(ctx)
 }
 
 // admit reports whether the event at seq is past the cursor; an event at or
