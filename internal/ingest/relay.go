@@ -1,15 +1,16 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/bluesky-social/indigo/atproto/syntax"
 	"github.com/gorilla/websocket"
 
 	"github.com/statusphere/statusphere/internal/lease"
@@ -111,14 +112,15 @@ func (i *Ingester) relaySession(ctx context.Context) error {
 
 // session dials target once and hands each message of type msgType to
 // handle, in order, until the connection ends or ctx does; the cursor is
-// flushed when due meanwhile.
+// flushed when due meanwhile. handle must not keep the message's bytes: its
+// buffer is reused once handle returns.
 func (i *Ingester) session(ctx context.Context, name, target string, msgType int, handle func(context.Context, []byte) error) error {
 	conn, sctx, stop, err := i.dial(ctx, name, target)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	msgs := make(chan []byte, frameQueue)
+	msgs := make(chan *bytes.Buffer, frameQueue)
 	readErr := make(chan error, 1)
 	i.keepAlive(sctx, conn)
 	go i.readMessages(sctx, conn, msgType, msgs, readErr)
@@ -129,12 +131,14 @@ func (i *Ingester) session(ctx context.Context, name, target string, msgType int
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case b, ok := <-msgs:
+		case buf, ok := <-msgs:
 			if !ok {
 				return fmt.Errorf("read: %w", <-readErr)
 			}
 			i.delivered.Store(true)
-			if err := handle(ctx, b); err != nil {
+			err := handle(ctx, buf.Bytes())
+			releaseFrame(buf)
+			if err != nil {
 				return err
 			}
 		case <-tick.C:
@@ -172,59 +176,14 @@ func (i *Ingester) keepAlive(ctx context.Context, conn *websocket.Conn) {
 	}()
 }
 
-// readMessages reads whole messages of type msgType into out until the
-// connection fails (the error goes to errc, then out is closed). Messages
-// of another type, or longer than MaxFrameBytes, are skipped and counted as
-// malformed without dropping the connection.
-func (i *Ingester) readMessages(ctx context.Context, conn *websocket.Conn, msgType int, out chan<- []byte, errc chan<- error) {
-	defer close(out)
-	limit := i.cfg.MaxFrameBytes
-	for {
-		_ = conn.SetReadDeadline(time.Now().Add(i.cfg.ReadTimeout))
-		mt, r, err := conn.NextReader()
-		if err != nil {
-			errc <- err
-			return
-		}
-		b, err := io.ReadAll(io.LimitReader(r, limit+1))
-		if err != nil {
-			errc <- err
-			return
-		}
-		if int64(len(b)) > limit || mt != msgType {
-			n, err := io.Copy(io.Discard, r)
-			i.m.malformedFrame()
-			i.log.Warn("skipping a message", "reason", frameProblem(mt, msgType, limit), "bytes", int64(len(b))+n)
-			if err != nil {
-				errc <- err
-				return
-			}
-			continue
-		}
-		select {
-		case out <- b:
-		case <-ctx.Done():
-			errc <- ctx.Err()
-			return
-		}
-	}
-}
-
-// frameProblem says why a message was skipped.
-func frameProblem(got, want int, limit int64) string {
-	switch {
-	case got != want && want == websocket.BinaryMessage:
-		return "not a binary message"
-	case got != want:
-		return "not a text message"
-	}
-	return fmt.Sprintf("larger than %d bytes", limit)
-}
-
 // handleFrame decodes and handles one frame. It returns an error only when
 // the connection must end: an error frame, or ctx ending in the middle of
 // a write (the cursor has then not moved past the event).
 func (i *Ingester) handleFrame(ctx context.Context, b []byte) error {
+	if c, ok := scanCommitFrame(b, i.wantsPath); ok && !c.ours {
+		i.skipCommit(ctx, c)
+		return nil
+	}
 	f, err := decodeFrame(b)
 	if err != nil {
 		i.m.malformedFrame()
@@ -260,8 +219,7 @@ func (i *Ingester) handleFrame(ctx context.Context, b []byte) error {
 		return nil
 	}
 	seq, _ := f.seq()
-	if i.cur.have && seq <= i.cur.handled {
-		i.log.Warn("skipping an event at or before the cursor", "seq", seq, "cursor", i.cur.handled)
+	if !i.admit(seq) {
 		return nil
 	}
 	i.observeRFC3339(f.time())
@@ -280,4 +238,35 @@ func (i *Ingester) handleFrame(ctx context.Context, b []byte) error {
 	}
 	i.flushIfDue(ctx)
 	return nil
+}
+
+// skipCommit handles a #commit that touches none of our collections, as
+// handleFrame and handleCommit would after decoding it: most commits only
+// move the cursor, so neither their blocks nor their ops are decoded.
+func (i *Ingester) skipCommit(ctx context.Context, c commitFilter) {
+	i.m.event(kindCommit)
+	if !i.admit(c.seq) {
+		return
+	}
+	i.observeRFC3339(string(c.time))
+	i.markHandled(c.seq)
+	i.flushIfDue(ctx)
+}
+
+// admit reports whether the event at seq is past the cursor; an event at or
+// before it is logged and skipped.
+func (i *Ingester) admit(seq int64) bool {
+	if i.cur.have && seq <= i.cur.handled {
+		i.log.Warn("skipping an event at or before the cursor", "seq", seq, "cursor", i.cur.handled)
+		return false
+	}
+	return true
+}
+
+// wantsPath reports whether a repository path ("collection/rkey") names a
+// record of a registered collection, as collection.Registry.WantsPath does,
+// without turning the whole path into a string.
+func (i *Ingester) wantsPath(path []byte) bool {
+	coll, rkey, ok := bytes.Cut(path, []byte{'/'})
+	return ok && len(rkey) > 0 && i.collections.Wants(syntax.NSID(coll))
 }
