@@ -64,6 +64,8 @@ func settings() map[string]setting {
 		"jetstream-url":      stringSetting("Jetstream subscribe URL (env STATUSPHERE_JETSTREAM_URL)", func(c config.Config) string { return c.JetstreamURL }),
 		"backfill-url": stringSetting("host listing the repositories to backfill: a relay or a PDS; empty: the relay-url host as https (env STATUSPHERE_BACKFILL_URL)",
 			func(config.Config) string { return os.Getenv("STATUSPHERE_BACKFILL_URL") }), // not the one Parse derived from relay-url
+		"trusted-proxies": stringSetting("comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client, for the per-address limits (env STATUSPHERE_TRUSTED_PROXIES)",
+			func(config.Config) string { return os.Getenv("STATUSPHERE_TRUSTED_PROXIES") }),
 		"signup-pds": stringSetting("the PDS that \"Create an account\" offers by default: a host name or https URL (env STATUSPHERE_SIGNUP_PDS)", func(c config.Config) string { return c.SignupPDS }),
 		"log-format": stringSetting("log format: text or json (env STATUSPHERE_LOG_FORMAT)", func(c config.Config) string { return c.LogFormat }),
 		"log-level": {"log `level`: debug, info, warn or error (env STATUSPHERE_LOG_LEVEL)", func(fset *flag.FlagSet, def config.Config, name, usage string) {

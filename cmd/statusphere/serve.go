@@ -11,7 +11,7 @@ import (
 var serveSettings = []string{"addr", "database-url", "public-url", "oauth-private-key", "oauth-private-keys", "plc-url",
 	"ingest", "source", "relay-url", "jetstream-url", "ingest-lease-ttl",
 	"backfill-url", "backfill-on-start", "backfill-workers",
-	"session-max-age", "session-key", "session-old-keys", "signup-pds",
+	"session-max-age", "session-key", "session-old-keys", "signup-pds", "trusted-proxies",
 	"ops-addr", "public-readyz", "ready-max-lag", "ready-max-disconnected", "ready-after-backfill",
 	"log-format", "log-level"}
 

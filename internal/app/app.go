@@ -194,6 +194,7 @@ func (a *App) buildWeb(c *core, reg *prometheus.Registry, o options) error {
 		Checks:    map[string]web.Check{"database": livenessCheck(c.store)},
 		Behind:    a.timelineBehind,
 		PublicURL: a.cfg.PublicURL, ServiceDID: a.cfg.ServiceDID(), SignupPDS: a.cfg.SignupPDS,
+		TrustedProxies: a.cfg.TrustedProxies,
 	})
 	if err != nil {
 		return err

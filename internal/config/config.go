@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -50,6 +51,10 @@ type Config struct {
 	BackfillWorkers int  // repositories fetched at once
 	// SignupPDS is the PDS that "Create an account" offers by default.
 	SignupPDS string
+	// TrustedProxies are the reverse proxies (addresses or prefixes) whose
+	// X-Forwarded-For header names the client: the per-address limits of
+	// login starts and event streams then count the client, not the proxy.
+	TrustedProxies []netip.Prefix
 	// OpsAddr is the listen address of the operations endpoints (/metrics,
 	// the detailed /healthz, /readyz, /debug/pprof/); empty: not served.
 	OpsAddr string
@@ -79,7 +84,7 @@ type ReadyThresholds struct {
 type raw struct {
 	level, maxAge, ingest, leaseTTL, backfillOnStart, backfillWorkers   string
 	publicReadyz, readyMaxLag, readyMaxDisconnected, readyAfterBackfill string
-	sessionKey, sessionOldKeys, oauthKeys                               string
+	sessionKey, sessionOldKeys, oauthKeys, trustedProxies               string
 }
 
 // Parse reads the settings of one subcommand from args and the environment.
@@ -122,6 +127,7 @@ func Parse(name string, args []string, getenv func(string) string) (Config, erro
 	str(&r.readyMaxDisconnected, "ready-max-disconnected", "STATUSPHERE_READY_MAX_DISCONNECTED", "1m", "/readyz fails when the ingester holding the lease has had no connection to its source for this long")
 	str(&r.readyAfterBackfill, "ready-after-backfill", "STATUSPHERE_READY_AFTER_BACKFILL", "false", "/readyz fails while a backfill runs")
 	str(&r.sessionKey, "session-key", "STATUSPHERE_SESSION_KEY", "", "base64 32-byte key sealing the stored OAuth sessions (AES-256-GCM); empty: stored unsealed")
+	str(&r.trustedProxies, "trusted-proxies", "STATUSPHERE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (for the per-address limits); empty: none")
 	str(&r.sessionOldKeys, "session-old-keys", "STATUSPHERE_SESSION_OLD_KEYS", "", "comma-separated base64 keys that sealed sessions before -session-key; they open, never seal")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -183,11 +189,35 @@ func (c *Config) convert(r raw) []error {
 	if c.SessionKeys, err = sessionKeys(r.sessionKey, r.sessionOldKeys); err != nil {
 		errs = append(errs, err)
 	}
+	if c.TrustedProxies, err = prefixes(r.trustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("trusted-proxies (STATUSPHERE_TRUSTED_PROXIES): %w", err))
+	}
 	c.OAuthKeys = oauthKeys(c.OAuthKey, r.oauthKeys)
 	if len(c.OAuthKeys) > 0 {
 		c.OAuthKey = c.OAuthKeys[0]
 	}
 	return errs
+}
+
+// prefixes parses a comma-separated list of IP addresses and CIDR
+// prefixes; an address is the prefix of that one address.
+func prefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if addr, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR prefix", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // oauthKeys lists the confidential client's keys: first the one given on

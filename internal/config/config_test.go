@@ -181,3 +181,25 @@ func TestOAuthKeysSigningFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Parse("serve", []string{"-trusted-proxies", "127.0.0.1, 10.0.0.0/8,::1,192.168.1.7/16"}, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"127.0.0.1/32", "10.0.0.0/8", "::1/128", "192.168.0.0/16"}
+	if len(c.TrustedProxies) != len(want) {
+		t.Fatalf("TrustedProxies = %v, want %v", c.TrustedProxies, want)
+	}
+	for i, p := range c.TrustedProxies {
+		if p.String() != want[i] {
+			t.Errorf("TrustedProxies[%d] = %s, want %s", i, p, want[i])
+		}
+	}
+	if _, err := Parse("serve", []string{"-trusted-proxies", "proxy.example"}, noEnv); err == nil || !strings.Contains(err.Error(), "trusted-proxies") {
+		t.Errorf("a host name as a trusted proxy: err = %v, want one naming trusted-proxies", err)
+	}
+	if c, err := Parse("serve", nil, noEnv); err != nil || c.TrustedProxies != nil {
+		t.Errorf("default: %v, %v; want none", c.TrustedProxies, err)
+	}
+}

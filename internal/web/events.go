@@ -24,7 +24,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	release, ok := s.streams.acquire(clientAddr(r))
+	release, ok := s.streams.acquire(s.clientAddr(r))
 	if !ok {
 		w.Header().Set("Retry-After", "30")
 		http.Error(w, "Too many open event streams.", http.StatusTooManyRequests)

@@ -55,7 +55,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 // and sends the browser to the authorization server it returns, or back to
 // the page (page, with the error) with a readable error.
 func (s *Server) startAuth(w http.ResponseWriter, r *http.Request, page homePage, start func() (string, error)) {
-	addr := clientAddr(r)
+	addr := s.clientAddr(r)
 	release, ok := s.loginGate.acquire(addr)
 	if !ok || !s.logins.allow(addr) {
 		if ok {

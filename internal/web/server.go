@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync"
 	"time"
@@ -93,6 +94,10 @@ type Deps struct {
 	// Behind reports whether the timeline may be behind (the ingester has
 	// lost its source); the home page then says so. Nil: never.
 	Behind func(context.Context) bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client (see [Server.clientAddr]); none: the connection's
+	// address is the client's.
+	TrustedProxies []netip.Prefix
 	// SignupPDS is the PDS the "Create an account" form offers (a host
 	// name or https URL; empty: bsky.social).
 	SignupPDS string
