@@ -44,28 +44,9 @@ func (h *Note) Delete(ctx context.Context, tx *store.Tx, uri syntax.ATURI) error
 
 // Replace implements [Handler].
 func (h *Note) Replace(ctx context.Context, tx *store.Tx, did syntax.DID, recs []Record) ([]Result, error) {
-	rows := make([]store.Note, 0, len(recs))
-	var (
-		bad []syntax.ATURI
-		out []Result
-	)
-	for _, rec := range recs {
-		row, invalid := h.row(rec)
-		if invalid != nil {
-			bad = append(bad, rec.URI())
-			out = append(out, Result{Action: "update", URI: rec.URI(), Invalid: invalid})
-			continue
-		}
-		rows = append(rows, row)
-	}
-	removed, err := tx.ReplaceNotes(ctx, did, rows, bad)
-	if err != nil {
-		return nil, err
-	}
-	for _, u := range removed {
-		out = append(out, Result{Action: "delete", URI: u})
-	}
-	return out, nil
+	return replaceRows(recs, h.row, func(rows []store.Note, bad []syntax.ATURI) ([]syntax.ATURI, error) {
+		return tx.ReplaceNotes(ctx, did, rows, bad)
+	})
 }
 
 // row validates a note record and turns it into a row; the error wraps
