@@ -1,8 +1,6 @@
 package app
 
 import (
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -107,13 +105,12 @@ func (t *capTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit := bodyCap(r)
-	b := &cappedBody{body: resp.Body, left: limit, limit: limit, what: r.Method + " " + r.URL.Host + r.URL.Path}
+	limit, what := bodyCap(r), r.Method+" "+r.URL.Host+r.URL.Path
 	if resp.ContentLength > limit {
 		resp.Body.Close()
-		return nil, b.tooLarge()
+		return nil, pds.TooLarge(what, limit)
 	}
-	resp.Body = b
+	resp.Body = pds.CapBody(resp.Body, limit, what)
 	return resp, nil
 }
 
@@ -130,35 +127,4 @@ func bodyCap(r *http.Request) int64 {
 		return maxCARBytes
 	}
 	return maxXRPCQueryBytes
-}
-
-// cappedBody fails a read past limit bytes of body.
-type cappedBody struct {
-	body        io.ReadCloser
-	left, limit int64
-	what        string // "GET host/path", for the error
-}
-
-func (b *cappedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		// One byte more tells a body of exactly limit bytes from a longer one.
-		var one [1]byte
-		n, err := b.body.Read(one[:])
-		if n > 0 {
-			return 0, b.tooLarge()
-		}
-		return 0, err
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.body.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-func (b *cappedBody) Close() error { return b.body.Close() }
-
-func (b *cappedBody) tooLarge() error {
-	return fmt.Errorf("%w: the answer to %s is over %d bytes", pds.ErrTooLarge, b.what, b.limit)
 }

@@ -103,12 +103,23 @@ func decodeJSON(method syntax.NSID, body io.Reader, limit int64, out any) error 
 	return nil
 }
 
-// cappedBody closes the response body and reads at most limit bytes of it,
-// failing with ErrTooLarge past them.
+// CapBody returns body that fails a read past limit bytes with an error
+// matching ErrTooLarge that names what was read ("GET host/path"); the
+// caller closes it. A body of exactly limit bytes reads whole.
+func CapBody(body io.ReadCloser, limit int64, what string) io.ReadCloser {
+	return &cappedBody{body: body, left: limit, limit: limit, what: what}
+}
+
+// TooLarge is the error of an answer to what that is over limit bytes.
+func TooLarge(what string, limit int64) error {
+	return fmt.Errorf("%w: the answer to %s is over %d bytes", ErrTooLarge, what, limit)
+}
+
+// cappedBody is [CapBody]'s reader.
 type cappedBody struct {
-	body  io.ReadCloser
-	left  int64
-	limit int64
+	body        io.ReadCloser
+	left, limit int64
+	what        string
 }
 
 func (c *cappedBody) Read(p []byte) (int, error) {
@@ -117,7 +128,7 @@ func (c *cappedBody) Read(p []byte) (int, error) {
 		var one [1]byte
 		n, err := c.body.Read(one[:])
 		if n > 0 {
-			return 0, fmt.Errorf("%w (%d bytes)", ErrTooLarge, c.limit)
+			return 0, TooLarge(c.what, c.limit)
 		}
 		if err == nil {
 			return 0, nil

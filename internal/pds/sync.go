@@ -22,7 +22,7 @@ func (c *Client) GetRepo(ctx context.Context, host string, did syntax.DID, maxBy
 	if err != nil {
 		return nil, err
 	}
-	return &cappedBody{body: resp.Body, left: maxBytes, limit: maxBytes}, nil
+	return CapBody(resp.Body, maxBytes, "getRepo of "+did.String()+" on "+host), nil
 }
 
 // RepoRef is one repository of a listRepos or listReposByCollection page.
