@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -84,14 +83,8 @@ func validateResult(invalid, unchecked, total int) error {
 // or did not answer: DNS, connection, TLS, timeout, a failed DID
 // resolution, or a server error (HTTP 5xx).
 func isNetworkFailure(err error) bool {
-	var (
-		urlErr *url.Error
-		opErr  *net.OpError
-		dnsErr *net.DNSError
-	)
-	switch {
-	case errors.As(err, &urlErr), errors.As(err, &opErr), errors.As(err, &dnsErr),
-		errors.Is(err, context.DeadlineExceeded), errors.Is(err, identity.ErrDIDResolutionFailed):
+	var urlErr *url.Error
+	if pds.Unreachable(err) || errors.As(err, &urlErr) || errors.Is(err, identity.ErrDIDResolutionFailed) {
 		return true
 	}
 	_, status := pds.ErrorName(err)

@@ -2,9 +2,7 @@ package backfill
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -53,7 +51,7 @@ func (b *Backfiller) discover(ctx context.Context, run *store.BackfillRun) error
 		// A host that never answers (no network, no such name, refused)
 		// is given up on after a few tries, not after the long backoff
 		// meant for a host that answers with errors.
-		if unreachable(err) {
+		if pds.Unreachable(err) {
 			if unanswered++; unanswered >= unreachableTries {
 				return fmt.Errorf("backfill: discover repositories: %s does not answer (%w); check the network and -backfill-url", b.cfg.URL, err)
 			}
@@ -197,19 +195,3 @@ func notImplemented(err error) bool {
 // unreachableTries is how many discovery requests in a row may go
 // unanswered before a run gives up.
 const unreachableTries = 3
-
-// unreachable reports whether err means the host gave no answer at all:
-// a DNS failure, a refused or unroutable connection, a TLS failure or a
-// timeout, rather than an XRPC error answer.
-func unreachable(err error) bool {
-	if name, status := pds.ErrorName(err); name != "" || status != 0 {
-		return false
-	}
-	var (
-		op  *net.OpError
-		dns *net.DNSError
-		ne  net.Error
-	)
-	return errors.As(err, &op) || errors.As(err, &dns) || (errors.As(err, &ne) && ne.Timeout()) ||
-		errors.Is(err, context.DeadlineExceeded)
-}

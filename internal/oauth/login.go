@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/bluesky-social/indigo/atproto/identity"
 	"github.com/bluesky-social/indigo/atproto/syntax"
+	"github.com/statusphere/statusphere/internal/pds"
 )
 
 // StartLogin begins a login for identifier (a handle, a DID, or the URL of
@@ -101,11 +101,11 @@ func lookupError(id syntax.AtIdentifier, err error) error {
 		return &LoginError{Msg: fmt.Sprintf("The handle %s and its account's DID document do not name each other, so it cannot be trusted.", id), Err: err}
 	case errors.Is(err, identity.ErrHandleReservedTLD), errors.Is(err, identity.ErrInvalidHandle):
 		return &LoginError{Msg: fmt.Sprintf("%s is not a handle that can have an account.", id), Err: err}
-	case errors.Is(err, identity.ErrDIDResolutionFailed) && unreachable(err):
+	case errors.Is(err, identity.ErrDIDResolutionFailed) && pds.Unreachable(err):
 		return &LoginError{Msg: "Could not reach the DID directory to look up your account (" + shortReason(err) + "). Try again in a moment.", Err: err}
 	case errors.Is(err, identity.ErrDIDResolutionFailed):
 		return &LoginError{Msg: "The DID directory gave no usable answer for your account (" + shortReason(err) + "). Try again in a moment.", Err: err}
-	case id.IsHandle() && unreachable(err):
+	case id.IsHandle() && pds.Unreachable(err):
 		return &LoginError{Msg: fmt.Sprintf("Could not reach the network to look up the handle %s (%s). Check your connection and try again.", id, shortReason(err)), Err: err}
 	}
 	return &LoginError{Msg: fmt.Sprintf("Could not look up %s (%s). Try again in a moment.", id, shortReason(err)), Err: err}
@@ -114,22 +114,10 @@ func lookupError(id syntax.AtIdentifier, err error) error {
 // serverProblem says that role ("the PDS") at host could not be reached,
 // or answered something unusable.
 func serverProblem(role, host string, err error) string {
-	if unreachable(err) {
+	if pds.Unreachable(err) {
 		return fmt.Sprintf("Could not reach %s %s (%s). Try again in a moment.", role, host, shortReason(err))
 	}
 	return fmt.Sprintf("%s %s did not answer as an atproto sign-in server should (%s).", capitalize(role), host, shortReason(err))
-}
-
-// unreachable reports whether err is a network failure: no route, refused,
-// DNS, TLS, or a timeout, rather than an answer.
-func unreachable(err error) bool {
-	var ne net.Error
-	var op *net.OpError
-	var dns *net.DNSError
-	var cert *tls.CertificateVerificationError
-	var header tls.RecordHeaderError
-	return errors.As(err, &op) || errors.As(err, &dns) || (errors.As(err, &ne) && ne.Timeout()) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.As(err, &cert) || errors.As(err, &header)
 }
 
 // shortReason is the innermost part of err, for the user.

@@ -3,10 +3,12 @@ package pds
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 
@@ -155,4 +157,22 @@ func ErrorName(err error) (name string, status int) {
 		return ae.Name, ae.StatusCode
 	}
 	return "", 0
+}
+
+// Unreachable reports whether err means the host gave no usable answer at
+// all: a DNS failure, a refused or unroutable connection, a TLS failure or
+// a timeout — not an XRPC error answer.
+func Unreachable(err error) bool {
+	if name, status := ErrorName(err); name != "" || status != 0 {
+		return false
+	}
+	var (
+		op     *net.OpError
+		dns    *net.DNSError
+		ne     net.Error
+		cert   *tls.CertificateVerificationError
+		header tls.RecordHeaderError
+	)
+	return errors.As(err, &op) || errors.As(err, &dns) || (errors.As(err, &ne) && ne.Timeout()) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.As(err, &cert) || errors.As(err, &header)
 }
