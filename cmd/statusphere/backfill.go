@@ -21,13 +21,7 @@ import (
 func runBackfill(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fset := newFlagSet("backfill", stderr, "backfill [flags]")
 	parse := appFlags(fset, "database-url", "plc-url", "relay-url", "backfill-url", "backfill-workers", "log-format", "log-level")
-	if err := fset.Parse(args); err != nil {
-		return err
-	}
-	if err := noArgs(fset); err != nil {
-		return err
-	}
-	cfg, err := parse()
+	cfg, err := parseApp(fset, parse, args)
 	if err != nil {
 		return err
 	}

@@ -27,13 +27,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fset := newFlagSet("dev", stderr, "dev [flags]  (the app on a local PDS + PLC with demo accounts; needs `make deps`)")
 	data := fset.String("data", "", "keep the local network and the app's database in `DIR` between runs (accounts survive a restart); empty: a throw-away directory")
 	parse := appFlags(fset, "addr", "session-max-age", "log-format", "log-level")
-	if err := fset.Parse(args); err != nil {
-		return err
-	}
-	if err := noArgs(fset); err != nil {
-		return err
-	}
-	cfg, err := parse()
+	cfg, err := parseApp(fset, parse, args)
 	if err != nil {
 		return err
 	}

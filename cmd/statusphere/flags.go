@@ -38,6 +38,18 @@ func noArgs(fset *flag.FlagSet) error {
 	return nil
 }
 
+// parseApp parses args with fset, refuses positional arguments, and builds
+// the Config of the settings appFlags defined (parse).
+func parseApp(fset *flag.FlagSet, parse func() (config.Config, error), args []string) (config.Config, error) {
+	if err := fset.Parse(args); err != nil {
+		return config.Config{}, err
+	}
+	if err := noArgs(fset); err != nil {
+		return config.Config{}, err
+	}
+	return parse()
+}
+
 // setting is a field of config.Config that commands offer as a typed flag.
 type setting struct {
 	usage  string

@@ -28,13 +28,7 @@ var ingestSettings = []string{"database-url", "plc-url",
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fset := newFlagSet("serve", stderr, "serve [flags]")
 	parse := appFlags(fset, serveSettings...)
-	if err := fset.Parse(args); err != nil {
-		return err
-	}
-	if err := noArgs(fset); err != nil {
-		return err
-	}
-	cfg, err := parse()
+	cfg, err := parseApp(fset, parse, args)
 	if err != nil {
 		return err
 	}
@@ -51,13 +45,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 func runIngest(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fset := newFlagSet("ingest", stderr, "ingest [flags]")
 	parse := appFlags(fset, ingestSettings...)
-	if err := fset.Parse(args); err != nil {
-		return err
-	}
-	if err := noArgs(fset); err != nil {
-		return err
-	}
-	cfg, err := parse()
+	cfg, err := parseApp(fset, parse, args)
 	if err != nil {
 		return err
 	}
